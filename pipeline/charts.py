@@ -1,0 +1,573 @@
+"""Static charts: Altair chart -> inline SVG, PNG bytes or Vega-Lite JSON, via vl-convert.
+
+Everything here runs offline. Chinese text is laid out and rasterised with the
+Noto Sans CJK font that Debian's ``fonts-noto-cjk`` installs; the SVG keeps its
+text as ``<text>`` (selectable, searchable, read by screen readers) with a
+font-family list that ends in the generic ``sans-serif``, so a browser without
+Noto still shows Chinese with whatever CJK font it has.
+
+Output is deterministic: the same chart gives byte-identical SVG, PNG and JSON
+(tests/test_charts.py checks it, also across processes).
+
+Public API
+----------
+- ``chart_to_svg(chart, *, title=None, description=None, responsive=True, chart_id=None) -> str``
+- ``chart_to_png(chart, *, scale=2.0) -> bytes``
+- ``chart_to_vegalite_json(chart) -> str`` / ``chart_to_spec(chart) -> dict``
+- ``indicator_bar_chart(indicator, bars, *, unit="", description=None, ...) -> alt.LayerChart``
+- ``twelfth_plan_bars(actual_2010, target_2015, actual_2015) -> list[Bar]``
+- ``ensure_cjk_font() -> Path`` (registers the Noto CJK directory once)
+- ``check_cjk_rendering(sample=...) -> CjkRenderCheck`` and
+  ``font_used_in_png(chart, family=FONT_FAMILY) -> bool``: honest checks that
+  PNG text really was drawn with the CJK font, not as boxes or not at all.
+- ``decode_png(data) -> (width, height, rows)``, ``ink_pixels(png) -> int``
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import shutil
+import struct
+import subprocess
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+from xml.sax.saxutils import escape as xml_escape
+
+import altair as alt
+import vl_convert as vlc
+
+# --------------------------------------------------------------------------
+# Fonts
+# --------------------------------------------------------------------------
+
+#: The family vl-convert measures and rasterises text with (Debian fonts-noto-cjk).
+FONT_FAMILY = "Noto Sans CJK SC"
+
+#: What goes into the chart config and therefore into every SVG font-family
+#: attribute. vl-convert resolves the first entry; browsers fall through the
+#: list and end at the generic family, so Chinese still shows without Noto.
+FONT_STACK = (
+    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Source Han Sans CN', "
+    "'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
+)
+
+#: Where Debian puts the Noto CJK .ttc files; used when fc-list is missing.
+DEBIAN_NOTO_CJK_DIRS = (
+    Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/truetype/noto"),
+)
+
+_font_lock = threading.Lock()
+_font_dir: Path | None = None
+
+
+class CjkFontMissing(RuntimeError):
+    """No Noto Sans CJK font on this machine (Debian: apt-get install fonts-noto-cjk)."""
+
+
+def find_cjk_font_files(family: str = FONT_FAMILY) -> list[Path]:
+    """Font files that provide ``family``, as fontconfig lists them (``fc-list :lang=zh``)."""
+    files: list[Path] = []
+    if shutil.which("fc-list"):
+        out = subprocess.run(
+            ["fc-list", ":lang=zh", "file", "family"],
+            capture_output=True, text=True, check=False,
+        ).stdout
+        for line in out.splitlines():
+            path, _, families = line.partition(":")
+            if family in [f.strip() for f in families.split(",")]:
+                files.append(Path(path.strip()))
+    if not files:  # no fontconfig: look where Debian's package puts them
+        for d in DEBIAN_NOTO_CJK_DIRS:
+            files.extend(sorted(d.glob("NotoSansCJK*.tt[cf]")))
+    return sorted(set(files))
+
+
+def ensure_cjk_font() -> Path:
+    """Register the directory holding Noto Sans CJK with vl-convert, once per process.
+
+    vl-convert also loads system fonts by itself, so on Debian this is belt and
+    braces; it matters when the fonts live outside the system font path.
+    Returns the registered directory. Raises CjkFontMissing if there is none.
+    """
+    global _font_dir
+    with _font_lock:
+        if _font_dir is None:
+            files = find_cjk_font_files()
+            if not files:
+                raise CjkFontMissing(
+                    f"no font file for {FONT_FAMILY!r} found (fc-list :lang=zh); "
+                    "install Debian's fonts-noto-cjk"
+                )
+            font_dir = files[0].parent
+            vlc.register_font_directory(str(font_dir))
+            _font_dir = font_dir
+        return _font_dir
+
+
+# --------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------
+
+BASE_CONFIG: dict[str, Any] = {
+    "font": FONT_STACK,
+    "background": "white",
+    "view": {"stroke": None},
+    "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12,
+              "subtitleColor": "#555", "offset": 10},
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#333"},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12},
+}
+
+
+def _vl_version() -> str | None:
+    """The Vega-Lite version Altair writes (e.g. '6.4'), if vl-convert bundles it."""
+    m = re.match(r"v?(\d+)\.(\d+)", alt.SCHEMA_VERSION)
+    if not m:
+        return None
+    version = f"{m.group(1)}.{m.group(2)}"
+    return version if version in vlc.get_vegalite_versions() else None
+
+
+def chart_to_spec(chart: alt.TopLevelMixin | Mapping[str, Any]) -> dict[str, Any]:
+    """The Vega-Lite spec as a dict, with the project's base config merged under
+    the chart's own config (the chart's own settings win)."""
+    spec = copy.deepcopy(dict(chart)) if isinstance(chart, Mapping) else chart.to_dict()
+    config = _deep_merge(BASE_CONFIG, spec.get("config", {}))
+    spec["config"] = config
+    return spec
+
+
+def chart_to_vegalite_json(chart: alt.TopLevelMixin | Mapping[str, Any]) -> str:
+    """Vega-Lite JSON (UTF-8 text, Chinese unescaped, 2-space indent, trailing newline)."""
+    return json.dumps(chart_to_spec(chart), ensure_ascii=False, indent=2) + "\n"
+
+
+def _render_svg(spec: Mapping[str, Any]) -> str:
+    ensure_cjk_font()
+    return vlc.vegalite_to_svg(dict(spec), vl_version=_vl_version())
+
+
+def _render_png(spec: Mapping[str, Any], scale: float) -> bytes:
+    ensure_cjk_font()
+    return vlc.vegalite_to_png(dict(spec), vl_version=_vl_version(), scale=scale)
+
+
+def chart_to_png(chart: alt.TopLevelMixin | Mapping[str, Any], *, scale: float = 2.0) -> bytes:
+    """PNG bytes (RGBA). ``scale=2`` gives crisp images on phones and for og:image."""
+    return _render_png(chart_to_spec(chart), scale)
+
+
+_ROOT_SVG = re.compile(r"<svg\b[^>]*>")
+
+
+def chart_to_svg(
+    chart: alt.TopLevelMixin | Mapping[str, Any],
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    responsive: bool = True,
+    chart_id: str | None = None,
+) -> str:
+    """SVG text for inlining in HTML (or writing to a .svg file).
+
+    - Text stays text (``<text>`` elements), font-family ends in ``sans-serif``.
+    - ``title``/``description`` default to the spec's title text and
+      ``description``; they become ``<title>``/``<desc>`` plus
+      ``role="img" aria-labelledby=...`` on the root element.
+    - ``responsive=True``: root gets ``width="100%"``, no height attribute, the
+      viewBox kept, and ``style="max-width:Wpx;height:auto"`` so it shrinks to
+      a 375px phone but never grows past its drawn size. ``responsive=False``
+      keeps the pixel width/height (for standalone .svg downloads).
+    - ``chart_id`` prefixes the title/desc ids (default: a hash of the spec),
+      so several charts on one page don't clash.
+    """
+    spec = chart_to_spec(chart)
+    svg = _render_svg(spec)
+    if title is None:
+        title = _spec_title(spec)
+    if description is None:
+        description = spec.get("description") or ""
+    if chart_id is None:
+        digest = hashlib.sha1(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        chart_id = f"chart-{digest[:10]}"
+    return _postprocess_svg(svg, title=title, description=description,
+                             responsive=responsive, chart_id=chart_id)
+
+
+def _postprocess_svg(svg: str, *, title: str, description: str, responsive: bool, chart_id: str) -> str:
+    m = _ROOT_SVG.search(svg)
+    if not m:
+        raise ValueError("vl-convert returned no <svg> root element")
+    root = m.group(0)
+    width = re.search(r'\swidth="([\d.]+)"', root)
+    height = re.search(r'\sheight="([\d.]+)"', root)
+    if not (width and height):
+        raise ValueError(f"unexpected SVG root element: {root}")
+    new = root
+    if 'viewBox="' not in new:
+        new = new[:-1] + f' viewBox="0 0 {width.group(1)} {height.group(1)}">'
+    if responsive:
+        new = new.replace(width.group(0), ' width="100%"', 1)
+        new = new.replace(height.group(0), "", 1)
+        new = new[:-1] + f' style="max-width:{width.group(1)}px;height:auto">'
+    new = new.replace('class="marks"', 'class="marks chart"', 1)
+    labelled = []
+    children = ""
+    if title:
+        labelled.append(f"{chart_id}-title")
+        children += f'<title id="{chart_id}-title">{xml_escape(title)}</title>'
+    if description:
+        labelled.append(f"{chart_id}-desc")
+        children += f'<desc id="{chart_id}-desc">{xml_escape(description)}</desc>'
+    new = new[:-1] + ' role="img"'
+    if labelled:
+        new += f' aria-labelledby="{" ".join(labelled)}"'
+    new += ">"
+    return svg[: m.start()] + new + children + svg[m.end():]
+
+
+def _spec_title(spec: Mapping[str, Any]) -> str:
+    t = spec.get("title")
+    if isinstance(t, Mapping):
+        t = t.get("text")
+    if isinstance(t, (list, tuple)):
+        return "".join(str(x) for x in t)
+    return str(t) if t else ""
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Indicator bar chart: 2010 actual / 2015 target / 2015 actual
+# --------------------------------------------------------------------------
+
+#: Drawn width in px; the whole chart (labels included) fits in a 375px phone
+#: viewport minus Material's content padding, so it is shown at 1:1 there.
+PHONE_WIDTH = 340
+
+KIND_ZH = {"actual": "实际", "target": "目标", "实际": "实际", "目标": "目标"}
+KIND_COLORS = {"实际": "#1f5f99", "目标": "#9dbfe0"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: ``label`` on the axis (e.g. '2015年目标'), ``value`` (None = not
+    published), ``kind`` 'actual'/'target' (or 实际/目标), optional ``text``
+    to show instead of the formatted value."""
+
+    label: str
+    value: float | int | None
+    kind: str = "actual"
+    text: str | None = None
+
+
+def twelfth_plan_bars(actual_2010=None, target_2015=None, actual_2015=None) -> list[Bar]:
+    """The three bars of a 十二五 indicator table row."""
+    return [
+        Bar("2010年实际", actual_2010, "actual"),
+        Bar("2015年目标", target_2015, "target"),
+        Bar("2015年实际", actual_2015, "actual"),
+    ]
+
+
+def format_number(value: float | int | None, *, missing: str = "未公布") -> str:
+    """Plain, locale-neutral number text: 259 -> '259', 0.060 -> '0.06', 12345 -> '12,345'."""
+    if value is None:
+        return missing
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text
+
+
+def wrap_cjk(text: str, max_chars: int) -> list[str]:
+    """Split a (mostly CJK) title into lines of at most ``max_chars`` characters,
+    preferring to break after punctuation. Latin runs/numbers are not split."""
+    if len(text) <= max_chars:
+        return [text]
+    tokens = re.findall(r"[A-Za-z0-9.,%/()（）]+|.", text)
+    n_lines = -(-len(text) // max_chars)
+    target = -(-len(text) // n_lines)  # balanced lines, no one-character orphan
+    lines, cur = [], ""
+    for tok in tokens:
+        if cur and len(cur) + len(tok) > target and len(lines) < n_lines - 1:
+            lines.append(cur)
+            cur = ""
+        cur += tok
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def indicator_bar_chart(
+    indicator: str,
+    bars: Sequence[Bar | Mapping[str, Any]],
+    *,
+    unit: str = "",
+    description: str | None = None,
+    width: int = PHONE_WIDTH,
+    step: int = 34,
+    title_chars: int = 20,
+) -> alt.LayerChart:
+    """Horizontal bars with the value written at the end of each bar.
+
+    ``bars`` are Bar objects or mappings with label/value/kind(/text), drawn in
+    the given order top to bottom. Targets are drawn lighter than actuals. A
+    None value draws no bar and writes 未公布. The title is the indicator name
+    (wrapped to ``title_chars`` per line) with the unit as subtitle; the
+    ``description`` (default: a sentence listing every value) goes into the
+    spec and, through chart_to_svg, into the SVG's <desc>.
+    """
+    rows = []
+    for b in bars:
+        b = b if isinstance(b, Bar) else Bar(**dict(b))
+        kind = KIND_ZH.get(b.kind)
+        if kind is None:
+            raise ValueError(f"bar kind must be actual/target/实际/目标, not {b.kind!r}")
+        text = b.text if b.text is not None else format_number(b.value)
+        rows.append({
+            "label": b.label,
+            "value": None if b.value is None else float(b.value),
+            "x": 0.0 if b.value is None else float(b.value),
+            "kind": kind,
+            "text": text,
+        })
+    if not rows:
+        raise ValueError("no bars")
+    if description is None:
+        parts = "；".join(f"{r['label']}：{r['text']}" for r in rows)
+        description = f"{indicator}（单位：{unit}）。{parts}。" if unit else f"{indicator}。{parts}。"
+    max_value = max([r["value"] for r in rows if r["value"] is not None] or [1.0]) or 1.0
+    # Leave room to the right of the longest bar for its value label.
+    longest_text = max(len(r["text"]) for r in rows)
+    headroom = 1.0 + min(0.6, 0.08 + 0.035 * longest_text)
+
+    title: dict[str, Any] = {"text": wrap_cjk(indicator, title_chars)}
+    if unit:
+        title["subtitle"] = f"单位：{unit}"
+
+    data = alt.Data(values=rows)
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=None, title=None,
+                axis=alt.Axis(labelFontSize=12, labelPadding=6, ticks=False, domain=False)),
+    )
+    scale = alt.Scale(domain=[0, max_value * headroom], nice=False, zero=True)
+    bar_layer = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=2).encode(
+        x=alt.X("value:Q", scale=scale, axis=None, title=None),
+        color=alt.Color("kind:N", legend=None,
+                        scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values()))),
+    )
+    text_layer = base.mark_text(align="left", baseline="middle", dx=4, fontSize=12, color="#222").encode(
+        x=alt.X("x:Q", scale=scale, axis=None, title=None),
+        text="text:N",
+    )
+    return (
+        alt.layer(bar_layer, text_layer)
+        .properties(
+            width=width,
+            height=alt.Step(step),
+            title=title,
+            description=description,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Checking that the CJK font was really used (no tofu, no missing text)
+# --------------------------------------------------------------------------
+
+def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Minimal PNG decoder (8-bit RGB/RGBA/grey, non-interlaced, as resvg writes).
+
+    Returns (width, height, rows) with each row as RGBA bytes. No Pillow needed.
+    """
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat = 8, b""
+    width = height = color_type = bit_depth = interlace = None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        ctype = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if ctype == b"IHDR":
+            width, height, bit_depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        elif ctype == b"IDAT":
+            idat += body
+        elif ctype == b"IEND":
+            break
+    channels = {6: 4, 2: 3, 0: 1, 4: 2}.get(color_type)
+    if bit_depth != 8 or interlace != 0 or channels is None:
+        raise ValueError(f"unsupported PNG (depth {bit_depth}, colour type {color_type}, interlace {interlace})")
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    i = 0
+    for _ in range(height):
+        ftype = raw[i]
+        line = bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        if ftype == 1:
+            for x in range(channels, stride):
+                line[x] = (line[x] + line[x - channels]) & 0xFF
+        elif ftype == 2:
+            for x in range(stride):
+                line[x] = (line[x] + prev[x]) & 0xFF
+        elif ftype == 3:
+            for x in range(stride):
+                left = line[x - channels] if x >= channels else 0
+                line[x] = (line[x] + ((left + prev[x]) >> 1)) & 0xFF
+        elif ftype == 4:
+            for x in range(stride):
+                a = line[x - channels] if x >= channels else 0
+                b = prev[x]
+                c = prev[x - channels] if x >= channels else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[x] = (line[x] + pred) & 0xFF
+        elif ftype != 0:
+            raise ValueError(f"bad PNG filter {ftype}")
+        prev = line
+        rows.append(bytes(_to_rgba(line, channels)))
+    return width, height, rows
+
+
+def _to_rgba(line: bytearray, channels: int) -> bytearray:
+    if channels == 4:
+        return line
+    out = bytearray()
+    for x in range(0, len(line), channels):
+        px = line[x:x + channels]
+        if channels == 3:
+            out += px + b"\xff"
+        elif channels == 1:
+            out += bytes((px[0], px[0], px[0], 255))
+        else:  # grey + alpha
+            out += bytes((px[0], px[0], px[0], px[1]))
+    return out
+
+
+def ink_pixels(png: bytes, *, threshold: int = 128) -> int:
+    """Pixels noticeably darker than the white background (alpha-composited on white)."""
+    _, _, rows = decode_png(png)
+    n = 0
+    for row in rows:
+        for x in range(0, len(row), 4):
+            r, g, b, a = row[x:x + 4]
+            lum = (r * 299 + g * 587 + b * 114) // 1000
+            lum = (lum * a + 255 * (255 - a)) // 255
+            if lum < threshold:
+                n += 1
+    return n
+
+
+def render_text_png(text: str, *, family: str = FONT_FAMILY, font_size: int = 40) -> bytes:
+    """A PNG of ``text`` alone, drawn with exactly ``family`` (no fallback list)."""
+    spec = {
+        "data": {"values": [{"t": text}]},
+        "mark": {"type": "text", "fontSize": font_size, "font": family,
+                 "align": "left", "baseline": "top", "color": "black"},
+        "encoding": {"text": {"field": "t"}, "x": {"value": 4}, "y": {"value": 4}},
+        "width": font_size * (len(text) + 1), "height": font_size + 16,
+        "config": {"view": {"stroke": None}, "background": "white"},
+    }
+    return _render_png(spec, 1.0)
+
+
+@dataclass(frozen=True)
+class CjkRenderCheck:
+    """Result of check_cjk_rendering. ``ok`` only if every part holds."""
+
+    family: str
+    sample: str
+    ink_with_family: int          # dark pixels when drawn with ``family``
+    ink_with_missing_family: int  # dark pixels with a family that does not exist (vl-convert draws nothing)
+    distinct_glyphs: int          # how many different bitmaps the sample's characters gave
+    differs_from_serif: bool      # Sans != Serif: the requested family was honoured
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.ink_with_family > 0
+            and self.ink_with_missing_family == 0
+            and self.distinct_glyphs == len(set(self.sample))
+            and self.differs_from_serif
+        )
+
+
+MISSING_FAMILY = "No Such Font Family 7f3a"
+
+
+def check_cjk_rendering(sample: str = "道路交通黑名单", *, family: str = FONT_FAMILY) -> CjkRenderCheck:
+    """Prove the rasteriser draws real CJK glyphs with ``family``.
+
+    - With a family that does not exist, vl-convert draws no text at all, so
+      ink with ``family`` means the family was found (not silently replaced).
+    - Tofu (.notdef boxes) looks the same for every character; drawing each
+      character of ``sample`` alone must give as many different bitmaps as
+      there are different characters.
+    - The same text in 'Noto Serif CJK SC' must look different, showing the
+      family name is honoured rather than one fallback font drawing everything.
+    """
+    with_family = render_text_png(sample, family=family)
+    missing = render_text_png(sample, family=MISSING_FAMILY)
+    serif = render_text_png(sample, family=family.replace("Sans", "Serif"))
+    bitmaps = {hashlib.sha1(b"".join(decode_png(render_text_png(ch, family=family))[2])).digest()
+               for ch in set(sample)}
+    return CjkRenderCheck(
+        family=family,
+        sample=sample,
+        ink_with_family=ink_pixels(with_family),
+        ink_with_missing_family=ink_pixels(missing),
+        distinct_glyphs=len(bitmaps),
+        differs_from_serif=decode_png(serif)[2] != decode_png(with_family)[2],
+    )
+
+
+def font_used_in_png(chart: alt.TopLevelMixin | Mapping[str, Any], *, family: str = FONT_FAMILY,
+                     scale: float = 2.0) -> bool:
+    """True if chart_to_png(chart) drew its text with exactly ``family``.
+
+    The production PNG (font list FONT_STACK) must be byte-identical to the
+    chart rendered with ``family`` alone, and must differ from the chart
+    rendered with a family that does not exist (which vl-convert draws with
+    no text). Together: the text is there, and it is ``family``'s glyphs.
+    """
+    spec = chart_to_spec(chart)
+    produced = _render_png(spec, scale)
+    exact = _render_png(_with_font(spec, family), scale)
+    missing = _render_png(_with_font(spec, MISSING_FAMILY), scale)
+    return produced == exact and decode_png(produced)[2] != decode_png(missing)[2]
+
+
+def _with_font(spec: Mapping[str, Any], family: str) -> dict[str, Any]:
+    out = copy.deepcopy(dict(spec))
+    out.setdefault("config", {})["font"] = family
+    return out
+
+
+def iter_text_elements(svg: str) -> Iterable[str]:
+    """Text content of every <text> element in an SVG string (unescaped)."""
+    from xml.sax.saxutils import unescape
+
+    for m in re.finditer(r"<text\b[^>]*>(.*?)</text>", svg, re.S):
+        inner = re.sub(r"<[^>]+>", "", m.group(1))
+        yield unescape(inner, {"&quot;": '"', "&#39;": "'"})

@@ -1,0 +1,180 @@
+"""python -m pipeline validate: Frictionless rules plus domain rules, evaluated in DuckDB.
+
+Stages:
+1. the descriptor: JSON, the Data Package v2 profile (frictionless), resource files present;
+2. each CSV: encoding, header, ragged rows, then every Table Schema constraint as SQL;
+3. foreign keys across tables;
+4. domain rules (identifiers, personal data, dates, amounts, reconciliation, citations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from pipeline.validate import rules
+from pipeline.validate.errors import ValidationError
+from pipeline.validate.tables import Table, check_foreign_keys, check_schema, load_table
+
+__all__ = ["Report", "ValidationError", "build_date", "run_validation", "validate_package"]
+
+
+def build_date() -> dt.date:
+    """The date the build speaks for: BUILD_DATE=YYYY-MM-DD, else today in China."""
+    value = os.environ.get("BUILD_DATE")
+    if value:
+        return dt.date.fromisoformat(value)
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+@dataclass
+class Report:
+    package: str
+    build_date: str
+    errors: list[ValidationError] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(e.severity == "error" for e in self.errors)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in self.errors:
+            out[e.code] = out.get(e.code, 0) + 1
+        return dict(sorted(out.items()))
+
+    def to_dict(self) -> dict:
+        return {
+            "package": self.package,
+            "build_date": self.build_date,
+            "valid": self.ok,
+            "error_count": sum(e.severity == "error" for e in self.errors),
+            "warning_count": sum(e.severity == "warning" for e in self.errors),
+            "counts_by_code": self.counts(),
+            "rows_by_table": self.tables,
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def load_descriptor(path: Path, errors: list[ValidationError]) -> dict | None:
+    from frictionless import Package
+
+    where = dict(resource=None, file=str(path))
+    if not path.exists():
+        errors.append(ValidationError("resource-missing", detail=str(path), **where))
+        return None
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        errors.append(ValidationError("descriptor-invalid", detail=f"JSON: {exc}", **where))
+        return None
+    if not isinstance(descriptor, dict):
+        errors.append(ValidationError("descriptor-invalid", detail="不是 JSON 对象 / not a JSON object", **where))
+        return None
+    for e in Package.validate_descriptor(descriptor).flatten(["type", "note"]):
+        errors.append(ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", **where))
+    return descriptor
+
+
+def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
+                     on_date: dt.date | None = None) -> tuple[Report, duckdb.DuckDBPyConnection]:
+    """Validate; returns the report and a connection holding the raw tables (schema `raw`)."""
+    started = time.perf_counter()
+    package_path = Path(package_path).resolve()
+    on_date = on_date or build_date()
+    report = Report(package=str(package_path), build_date=on_date.isoformat())
+    errors = report.errors
+    con = con or duckdb.connect()
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+
+    descriptor = load_descriptor(package_path, errors)
+    if descriptor is None or errors:
+        report.seconds = time.perf_counter() - started
+        return report, con
+    base = package_path.parent
+    tables: dict[str, Table] = {}
+    for res in descriptor.get("resources", []):
+        path = base / res.get("path", "")
+        if not path.is_file():
+            errors.append(ValidationError("resource-missing", resource=res.get("name"), file=str(path), detail=str(path)))
+            continue
+        if res.get("schema"):
+            tables[res["name"]] = Table(res["name"], path, res["schema"])
+
+    source_path = None
+    if "source_text" in {r.get("name") for r in descriptor["resources"]}:
+        rules.check_source(base, descriptor, errors)
+        src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
+        source_path = base / src["path"]
+
+    for table in tables.values():
+        load_table(con, table, errors)
+        if table.loaded:
+            check_schema(con, table, errors)
+            report.tables[table.name] = table.rows
+    for table in tables.values():
+        if table.loaded:
+            check_foreign_keys(con, table, tables, errors)
+    for table in tables.values():
+        if table.loaded:
+            rules.check_identifiers(con, table, errors)
+            rules.check_personal_data(con, table, errors) if table.name in ("penalties", "blacklist") else None
+            rules.check_dates(con, table, on_date, errors)
+            rules.check_amounts(con, table, errors)
+    rules.check_reconciliation(con, tables, errors)
+    if source_path and source_path.exists():
+        rules.check_passages(con, tables, source_path, errors)
+    rules.check_citations(con, tables, errors)
+
+    errors.sort(key=lambda e: (e.resource or "", e.row or 0, e.field or "", e.code))
+    report.seconds = time.perf_counter() - started
+    return report, con
+
+
+def print_report(report: Report, limit: int = 60, stream=sys.stdout) -> None:
+    errs = report.errors
+    if not errs:
+        print(f"✓ 数据包有效 / package valid: {report.package} ({', '.join(f'{k} {v}' for k, v in report.tables.items())}) "
+              f"in {report.seconds:.2f} s", file=stream)
+        return
+    header = f"{'级别':<8}{'代码':<24}{'资源':<18}{'行':>8}  {'字段':<22}{'值':<24}说明 / message"
+    print(header, file=stream)
+    for e in errs[:limit]:
+        value = (e.value or "")[:22]
+        print(f"{e.severity:<8}{e.code:<24}{(e.resource or '-'):<18}{(e.row or '-')!s:>8}  {(e.field or '-'):<22}{value:<24}"
+              f"{e.message_zh} / {e.message_en}", file=stream)
+    if len(errs) > limit:
+        print(f"… 另有 {len(errs) - limit} 条，见报告 / {len(errs) - limit} more in the JSON report", file=stream)
+    n_err = sum(e.severity == "error" for e in errs)
+    n_warn = len(errs) - n_err
+    status = "✗ 数据包无效 / package invalid" if n_err else "✓ 数据包有效（有警告）/ valid with warnings"
+    print(f"{status}: {n_err} 个错误 errors, {n_warn} 个警告 warnings; {report.counts()} ({report.seconds:.2f} s)", file=stream)
+
+
+def write_report(report: Report, report_dir: Path) -> Path:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / "validation.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def run_validation(package_path: Path, report_dir: Path | None = None) -> Report:
+    report, con = validate_package(package_path)
+    con.close()
+    print_report(report)
+    if report_dir is not None:
+        path = write_report(report, report_dir)
+        print(f"报告 / report: {path}")
+    return report

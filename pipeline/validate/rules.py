@@ -1,0 +1,317 @@
+"""Domain rules: identifiers, personal data, dates, amounts, reconciliation, citations.
+
+Rules run on the raw text tables that tables.py loaded; identifier checks call
+python-stdnum once per distinct value, so they cost little even at a million rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import duckdb
+from stdnum.cn import ric, uscc
+
+from pipeline.source import collapse_ws, passage_rows
+from pipeline.validate.errors import ValidationError
+from pipeline.validate.tables import Table, lit, q
+
+ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+# Fields holding identifiers of organisations: exempt from the personal-data scan.
+CODE_FIELDS = {"uscc", "authority_uscc", "registration_no", "org_code", "decision_number",
+               "penalty_decision_number", "listing_decision_number", "source_url"}
+# Dates that look forward by nature; every other date must not be after the build date.
+FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
+
+# RE2 has no look-around: a digit boundary is matched explicitly.
+ID_CANDIDATE = r"(?:^|[^0-9A-Za-z])([0-9]{6}(?:19|20)[0-9*]{2}[0-9*]{4}[0-9*]{3}[0-9Xx*])(?:$|[^0-9A-Za-z])"
+MASKED_ID = r"[0-9]{3,6}\*{4,}[0-9Xx*]{0,4}"
+PHONE = r"(?:^|[^0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?:$|[^0-9])"
+
+
+def org_code_ok(code: str) -> bool:
+    """GB 11714 check on the 9 characters at USCC positions 9-17."""
+    try:
+        total = sum(ORG_CODE_CHARS.index(ch) * w for ch, w in zip(code[:8], ORG_CODE_WEIGHTS))
+    except ValueError:
+        return False
+    check = 11 - total % 11
+    expected = {10: "X", 11: "0"}.get(check, str(check))
+    return code[8] == expected
+
+
+def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
+    for f in table.fields:
+        if f["name"] not in ("uscc", "authority_uscc"):
+            continue
+        name = f["name"]
+        values = [v for (v,) in con.execute(f"SELECT DISTINCT {q(name)} FROM {table.sql} WHERE {q(name)} <> ''").fetchall()]
+        pattern = re.compile(f.get("constraints", {}).get("pattern", ".*"))
+        bad: dict[str, str] = {}
+        for v in values:
+            if not pattern.fullmatch(v):
+                continue  # already a pattern error
+            if not uscc.is_valid(v):
+                bad[v] = "uscc-check-digit"
+            elif not org_code_ok(v[8:17]):
+                bad[v] = "uscc-org-code"
+        if not bad:
+            continue
+        con.execute("CREATE OR REPLACE TEMP TABLE bad_codes (v VARCHAR, code VARCHAR)")
+        con.executemany("INSERT INTO bad_codes VALUES (?, ?)", list(bad.items()))
+        for rowid, v, code in con.execute(
+            f"SELECT t.rowid, t.{q(name)}, b.code FROM {table.sql} t JOIN bad_codes b ON t.{q(name)} = b.v ORDER BY 1"
+        ).fetchall():
+            errors.append(ValidationError(code, resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=v))
+    names = table.field_names()
+    if "party_category" in names and "uscc" in names:
+        # 双公示: organisations and sole traders are identified by USCC or a legacy registration code.
+        legacy = [n for n in ("registration_no", "org_code") if n in names]
+        none_legacy = " AND ".join(f"coalesce({q(n)}, '') = ''" for n in legacy) or "TRUE"
+        for (rowid,) in con.execute(
+            f"""SELECT rowid FROM {table.sql} WHERE party_category IN ('法人及非法人组织', '个体工商户')
+                AND coalesce(uscc, '') = '' AND {none_legacy} ORDER BY 1"""
+        ).fetchall():
+            errors.append(ValidationError("uscc-required", resource=table.name, file=str(table.path), row=rowid + 2, field="uscc"))
+
+
+def check_personal_data(con, table: Table, errors: list[ValidationError]) -> None:
+    text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string" and f["name"] not in CODE_FIELDS]
+    for name in text_fields:
+        col = q(name)
+        rows = con.execute(
+            f"""SELECT rowid, {col} FROM {table.sql}
+                WHERE regexp_matches({col}, '[0-9]{{6}}(19|20)[0-9*]{{2}}') OR regexp_matches({col}, {lit(MASKED_ID)})
+                   OR regexp_matches({col}, {lit(PHONE)}) ORDER BY 1"""
+        ).fetchall()
+        for rowid, value in rows:
+            where = dict(resource=table.name, file=str(table.path), row=rowid + 2, field=name)
+            found_id = False
+            for m in re.finditer(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])", value):
+                candidate = m.group(0)
+                # A full number with a valid check digit, or any partly masked one: both are ID numbers.
+                if "*" in candidate or ric.is_valid(candidate):
+                    found_id = True
+            if re.search(MASKED_ID, value):
+                found_id = True
+            if found_id:
+                # The value itself is personal data: the report must not repeat it.
+                errors.append(ValidationError("personal-id-number", value="（已隐去 / withheld）", **where))
+            if re.search(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])", value):
+                errors.append(ValidationError("phone-number", value="（已隐去 / withheld）", **where))
+
+
+def _date(col: str) -> str:
+    return f"TRY_CAST(NULLIF({q(col)}, '') AS DATE)"
+
+
+def check_dates(con, table: Table, build_date: dt.date, errors: list[ValidationError]) -> None:
+    names = set(table.field_names())
+    where = dict(resource=table.name, file=str(table.path))
+
+    def rule(code: str, field_name: str, cond: str, detail: str, shown: str | None = None):
+        shown = shown or q(field_name)
+        for rowid, value in con.execute(f"SELECT rowid, {shown} FROM {table.sql} WHERE {cond} ORDER BY 1").fetchall():
+            errors.append(ValidationError(code, row=rowid + 2, field=field_name, value=value, detail=detail, **where))
+
+    for f in table.fields:
+        if f.get("type") == "date" and f["name"] not in FORWARD_DATES:
+            rule("future-date", f["name"], f"{_date(f['name'])} > DATE '{build_date.isoformat()}'", build_date.isoformat())
+    if {"listing_date", "display_until"} <= names:
+        rule("date-order", "display_until", f"{_date('display_until')} <= {_date('listing_date')}",
+             "公示截止日期须晚于列入日期 / display-until must be after the listing date")
+        rule("display-period", "display_until", f"{_date('display_until')} > {_date('listing_date')} + INTERVAL 3 YEAR",
+             "公示期最长3年（发改办财金〔2019〕527号）/ at most 3 years (NDRC 2019 No. 527)")
+    if {"listing_date", "removal_date"} <= names:
+        rule("date-order", "removal_date", f"{_date('removal_date')} < {_date('listing_date')}",
+             "移出日期不得早于列入日期 / removal cannot precede listing")
+        rule("early-removal-too-soon", "removal_date",
+             f"""regime = '2023' AND removal_kind = '提前移出'
+                 AND {_date('removal_date')} < {_date('listing_date')} + INTERVAL 12 MONTH""",
+             "应急管理部令第11号 / MEM Order No. 11")
+    if {"removal_kind", "removal_date"} <= names:
+        rule("date-order", "removal_kind", "coalesce(removal_kind, '') <> '' AND coalesce(removal_date, '') = ''",
+             "有移出方式却无移出日期 / removal kind without a removal date")
+    if {"decision_date", "publicity_until"} <= names:
+        rule("date-order", "publicity_until", f"{_date('publicity_until')} < {_date('decision_date')}",
+             "公示截止期不得早于处罚决定日期 / public-until before the decision date")
+        rule("display-period", "publicity_until", f"{_date('publicity_until')} > {_date('decision_date')} + INTERVAL 3 YEAR",
+             "行政处罚信息公示最长3年（发改办财金〔2019〕527号）/ at most 3 years (NDRC 2019 No. 527)")
+    if {"decision_date", "valid_until"} <= names:
+        rule("date-order", "valid_until", f"{_date('valid_until')} < {_date('decision_date')}",
+             "处罚有效期不得早于处罚决定日期 / effective-until before the decision date")
+
+
+def check_amounts(con, table: Table, errors: list[ValidationError]) -> None:
+    for name in ("fine_amount_wan", "confiscation_amount_wan"):
+        if name in table.field_names():
+            for rowid, value in con.execute(
+                f"SELECT rowid, {q(name)} FROM {table.sql} WHERE regexp_matches({q(name)}, '\\.[0-9]{{7,}}$') ORDER BY 1"
+            ).fetchall():
+                errors.append(ValidationError("amount-precision", resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=value))
+
+
+def check_reconciliation(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
+    """Campaign fine totals against case-level fines of the same year.
+
+    Case-level records are collected piecemeal, so a case-level sum below the
+    campaign total is explained by partial coverage (a warning that says so); a sum
+    above it cannot be explained that way and is an error.
+    """
+    camp, pen = tables.get("campaign_results"), tables.get("penalties")
+    if not (camp and pen and camp.loaded and pen.loaded):
+        return
+    rows = con.execute(
+        f"""WITH c AS (SELECT TRY_CAST(year AS INTEGER) AS y, TRY_CAST(value AS DOUBLE) AS total
+                       FROM {camp.sql} WHERE measure_id = 'fines'),
+                 p AS (SELECT year(TRY_CAST(decision_date AS DATE)) AS y, count(*) AS n,
+                              sum(TRY_CAST(NULLIF(fine_amount_wan, '') AS DOUBLE)) AS s
+                       FROM {pen.sql} GROUP BY 1)
+            SELECT c.y, c.total, p.n, coalesce(p.s, 0) FROM c JOIN p USING (y) ORDER BY 1"""
+    ).fetchall()
+    for year, total, n, case_sum in rows:
+        if abs(case_sum - total) < 1e-6:
+            continue
+        if case_sum < total:
+            errors.append(ValidationError(
+                "campaign-reconciliation", resource="penalties", field="fine_amount_wan", value=f"{case_sum:g}",
+                message_zh=f"{year}年：已收录的{n}条处罚记录罚款合计{case_sum:g}万元，少于专项行动汇总的{total:g}万元；差额{total - case_sum:g}万元是尚未收录的处罚（部分覆盖）。",
+                message_en=f"{year}: the {n} case-level penalties collected so far total {case_sum:g} (万元), less than the campaign total {total:g}; the difference of {total - case_sum:g} is penalties not yet collected (partial coverage)."))
+        else:
+            errors.append(ValidationError(
+                "campaign-reconciliation", severity="error", resource="penalties", field="fine_amount_wan", value=f"{case_sum:g}",
+                message_zh=f"{year}年：处罚记录罚款合计{case_sum:g}万元，超过专项行动汇总的{total:g}万元，无法以部分覆盖解释，请核对。",
+                message_en=f"{year}: case-level fines total {case_sum:g} (万元), more than the campaign total {total:g}; partial coverage cannot explain that; check the records."))
+
+
+# -- citations ----------------------------------------------------------------
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+WORD_VALUES = {"杜绝": 0.0}  # 'eliminate entirely' means zero
+
+
+def figure_of(as_written: str) -> float | None:
+    """The number a written figure states: '41.1万元' -> 41.1, '下降25%' -> -25, '一次' -> 1."""
+    if as_written in WORD_VALUES:
+        return WORD_VALUES[as_written]
+    m = re.search(r"[0-9]+(?:\.[0-9]+)?", as_written)
+    if m:
+        number = float(m.group(0))
+    else:
+        import cn2an
+
+        numeral = "".join(ch for ch in as_written if ch in CN_DIGITS or ch in "百千万")
+        if not numeral:
+            return None
+        number = float(cn2an.cn2an(numeral, "smart"))
+    return -number if as_written.startswith("下降") else number
+
+
+def figure_in(quote: str, as_written: str) -> bool:
+    """The written figure occurs in the quote and is not part of a longer number."""
+    return re.search(rf"(?<![0-9.]){re.escape(as_written)}(?![0-9]|\.[0-9])", quote) is not None
+
+
+def check_source(package_dir: Path, descriptor: dict, errors: list[ValidationError]) -> str | None:
+    """The source text matches its recorded hash; returns the text."""
+    res = next((r for r in descriptor.get("resources", []) if r.get("name") == "source_text"), None)
+    if res is None:
+        return None
+    path = package_dir / res["path"]
+    if not path.exists():
+        return None  # reported as resource-missing
+    data = path.read_bytes()
+    recorded = str(res.get("hash", "")).removeprefix("sha256:")
+    actual = hashlib.sha256(data).hexdigest()
+    if recorded and recorded != actual:
+        errors.append(ValidationError("source-hash", resource="source_text", file=str(path), detail=f"{recorded[:12]}… ≠ {actual[:12]}…"))
+    return data.decode("utf-8", errors="replace")
+
+
+def check_passages(con, tables: dict[str, Table], source_path: Path, errors: list[ValidationError]) -> None:
+    table = tables.get("passages")
+    if not (table and table.loaded):
+        return
+    expected = {r["passage_id"]: r for r in passage_rows(source_path)}
+    actual = {r[0]: r for r in con.execute(f"SELECT passage_id, text, char_start, char_end, rowid FROM {table.sql}").fetchall()}
+    for pid, row in expected.items():
+        got = actual.get(pid)
+        if got is None:
+            errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), field="passage_id", value=pid, detail="缺少段落 / passage missing"))
+        elif (got[1], int(got[2] or -1), int(got[3] or -1)) != (row["text"], row["char_start"], row["char_end"]):
+            errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), row=got[4] + 2, field="text", value=pid, detail="文字或位置不同 / text or offsets differ"))
+    for pid, got in actual.items():
+        if pid not in expected:
+            errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), row=got[4] + 2, field="passage_id", value=pid, detail="原文中没有该段落 / not in the text"))
+
+
+def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
+    """Every cited figure: quote inside its passage, figure inside its quote, cell == value."""
+    passages = tables.get("passages")
+    if not (passages and passages.loaded):
+        return
+    text_of = dict(con.execute(f"SELECT passage_id, text FROM {passages.sql}").fetchall())
+    headers = {int(n): t.split(" ") for n, t in con.execute(
+        f"SELECT table_no, text FROM {passages.sql} WHERE kind = 'table_header'").fetchall()}
+    for name in ("observations", "campaign_results", "commitments"):
+        table = tables.get(name)
+        if not (table and table.loaded):
+            continue
+        cols = table.field_names()
+        rows = con.execute(f"SELECT rowid, {', '.join(q(c) for c in cols)} FROM {table.sql} ORDER BY rowid").fetchall()
+        for rowid, *values in rows:
+            r = dict(zip(cols, values))
+            where = dict(resource=name, file=str(table.path), row=rowid + 2)
+            _check_row_citation(r, text_of, headers, where, errors)
+
+
+def _check_row_citation(r: dict, text_of: dict, headers: dict, where: dict, errors: list) -> None:
+    quote, pid = r.get("quote") or "", r.get("passage_id") or ""
+    passage = text_of.get(pid)
+    if passage is None:
+        return  # a foreign-key error says so
+    if collapse_ws(quote) not in passage:
+        errors.append(ValidationError("quote-not-in-passage", field="quote", value=quote, detail=pid, **where))
+        return
+    written = r.get("value_as_written") or ""
+    if written and not figure_in(quote, written):
+        errors.append(ValidationError("figure-not-in-quote", field="value_as_written", value=written, detail=quote, **where))
+    due = r.get("due_as_written") or ""
+    if due:
+        if due not in quote:
+            errors.append(ValidationError("figure-not-in-quote", field="due_as_written", value=due, detail=quote, **where))
+        if r.get("due_year") and r["due_year"] not in due:
+            errors.append(ValidationError("value-mismatch", field="due_year", value=r["due_year"], detail=f"期限原文 / as written: {due}", **where))
+    value = r.get("value")
+    if written and value not in (None, ""):
+        stated = figure_of(written)
+        try:
+            number = float(value)
+        except ValueError:
+            number = None  # a type error says so
+        if number is not None and (stated is None or abs(stated - number) > 1e-9):
+            errors.append(ValidationError("value-mismatch", field="value", value=value, detail=f"原文写作 / written as “{written}”", **where))
+        if r.get("unit") == "万元" and r.get("amount_yuan") not in (None, "") and number is not None:
+            if round(number * 10000) != int(r["amount_yuan"]):
+                errors.append(ValidationError("value-mismatch", field="amount_yuan", value=r["amount_yuan"], detail=f"{written} = {round(number * 10000)}元", **where))
+    column = r.get("table_column")
+    if column:
+        cells = passage.split(" ")
+        table_no = int(pid[1]) if re.fullmatch(r"t[0-9]-r[0-9]+", pid) else None
+        header = headers.get(table_no, [])
+        if column not in header or len(cells) != len(header):
+            errors.append(ValidationError("table-cell-mismatch", field="table_column", value=column, detail=f"{pid} 无此列 / no such column", **where))
+        elif cells[header.index(column)] != written:
+            errors.append(ValidationError("table-cell-mismatch", field="value_as_written", value=written,
+                                          detail=f"{pid}「{column}」= {cells[header.index(column)]}", **where))
+    cq, cp = r.get("corroborating_quote") or "", r.get("corroborating_passage_id") or ""
+    if cp:
+        other = text_of.get(cp, "")
+        if collapse_ws(cq) not in other:
+            errors.append(ValidationError("quote-not-in-passage", field="corroborating_quote", value=cq, detail=cp, **where))
+        elif written and not figure_in(cq, written):
+            errors.append(ValidationError("figure-not-in-quote", field="corroborating_quote", value=written, detail=cq, **where))
