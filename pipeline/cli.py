@@ -29,6 +29,15 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_build(args) -> int:
+    import datetime as dt
+
+    from pipeline.build import build
+
+    on_date = dt.date.fromisoformat(args.date) if args.date else None
+    return build(Path(args.package), Path(args.out), on_date=on_date, with_site=args.site, force=args.force, demo=args.demo)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("package", nargs="?", default=str(paths.PACKAGE))
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write build/reports/validation.json")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", help="validate, build the warehouse, exports and site; publish atomically into build/")
+    p.add_argument("package", nargs="?", default=str(paths.PACKAGE))
+    p.add_argument("--out", default=str(paths.BUILD), help="output directory (default: build/)")
+    p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    p.add_argument("--no-site", dest="site", action="store_false", help="skip the static site")
+    p.add_argument("--force", action="store_true", help="rebuild even when no input changed")
+    p.add_argument("--demo", action="store_true", help="label every page as fictional demo data")
+    p.set_defaults(func=cmd_build)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -136,7 +136,7 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
         rules.check_passages(con, tables, source_path, errors)
     rules.check_citations(con, tables, errors)
 
-    errors.sort(key=lambda e: (e.resource or "", e.row or 0, e.field or "", e.code))
+    errors.sort(key=lambda e: (e.file or "", e.resource or "", e.row or 0, e.field or "", e.code))
     report.seconds = time.perf_counter() - started
     return report, con
 
@@ -147,11 +147,15 @@ def print_report(report: Report, limit: int = 60, stream=sys.stdout) -> None:
         print(f"✓ 数据包有效 / package valid: {report.package} ({', '.join(f'{k} {v}' for k, v in report.tables.items())}) "
               f"in {report.seconds:.2f} s", file=stream)
         return
-    header = f"{'级别':<8}{'代码':<24}{'资源':<18}{'行':>8}  {'字段':<22}{'值':<24}说明 / message"
-    print(header, file=stream)
+    header = f"  {'级别':<8}{'代码':<24}{'资源':<18}{'行':>8}  {'字段':<22}{'值':<24}说明 / message"
+    current_file = object()
     for e in errs[:limit]:
+        if e.file != current_file:
+            current_file = e.file
+            print(f"\n文件 / file: {_display_path(e.file)}", file=stream)
+            print(header, file=stream)
         value = (e.value or "")[:22]
-        print(f"{e.severity:<8}{e.code:<24}{(e.resource or '-'):<18}{(e.row or '-')!s:>8}  {(e.field or '-'):<22}{value:<24}"
+        print(f"  {e.severity:<8}{e.code:<24}{(e.resource or '-'):<18}{(e.row or '-')!s:>8}  {(e.field or '-'):<22}{value:<24}"
               f"{e.message_zh} / {e.message_en}", file=stream)
     if len(errs) > limit:
         print(f"… 另有 {len(errs) - limit} 条，见报告 / {len(errs) - limit} more in the JSON report", file=stream)
@@ -159,6 +163,15 @@ def print_report(report: Report, limit: int = 60, stream=sys.stdout) -> None:
     n_warn = len(errs) - n_err
     status = "✗ 数据包无效 / package invalid" if n_err else "✓ 数据包有效（有警告）/ valid with warnings"
     print(f"{status}: {n_err} 个错误 errors, {n_warn} 个警告 warnings; {report.counts()} ({report.seconds:.2f} s)", file=stream)
+
+
+def _display_path(path: str | None) -> str:
+    if not path:
+        return "-"
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def write_report(report: Report, report_dir: Path) -> Path:

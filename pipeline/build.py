@@ -1,0 +1,133 @@
+"""python -m pipeline build: validate, warehouse, exports, site; then publish atomically.
+
+Everything is built in a fresh directory beside build/ and only swapped in at the
+end, by replacing one symlink (build/current).  A failed or interrupted run removes
+its own directory and leaves build/ exactly as it was; only the validation report
+(build/reports/validation.json) is rewritten, so the clerk can read what failed.
+
+build/
+  current -> .generations/<id>      the published generation (atomic symlink)
+  warehouse.duckdb -> current/warehouse.duckdb
+  data -> current/data               exports, datapackage.json, SHA256SUMS, zip
+  site -> current/site               the static site
+  site-src -> current/site-src       the site's Markdown (MkDocs docs_dir)
+  reports/validation.json
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipeline import paths
+from pipeline.validate import build_date as default_build_date
+from pipeline.validate import print_report, validate_package, write_report
+
+LINKS = ("warehouse.duckdb", "data", "site", "site-src")
+# Files whose content decides the output; a rebuild with none changed is a no-op.
+INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeline/**/*.yml", "site/**/*",
+               "mkdocs.yml", "metadata.json", "requirements.lock")
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def fingerprint(package: Path, on_date: dt.date, with_site: bool) -> str:
+    h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}\n".encode())
+    files: set[Path] = set()
+    for pattern in INPUT_GLOBS:
+        files.update(p for p in paths.ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    files.update(p for p in package.resolve().parent.rglob("*") if p.is_file())
+    for p in sorted(files):
+        h.update(str(p).encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.date | None = None,
+          with_site: bool = True, force: bool = False, demo: bool = False) -> int:
+    started = time.perf_counter()
+    package = Path(package).resolve()
+    out = Path(out).resolve()
+    on_date = on_date or default_build_date()
+    stamp = fingerprint(package, on_date, with_site) + ("-demo" if demo else "")
+    current = out / "current"
+    if not force and (current / "inputs.sha256").is_file() and (current / "inputs.sha256").read_text().strip() == stamp:
+        print(f"✓ 已是最新，无需重建 / up to date, nothing to do ({time.perf_counter() - started:.2f} s)")
+        return 0
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out.parent))
+    try:
+        _build_into(staging, package, on_date, with_site, demo, out)
+        (staging / "inputs.sha256").write_text(stamp + "\n")
+        _publish(staging, out)
+    except BuildFailed:
+        shutil.rmtree(staging, ignore_errors=True)
+        return 1
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    print(f"✓ 构建完成 / build complete in {time.perf_counter() - started:.2f} s → {out}")
+    return 0
+
+
+def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool, demo: bool, out: Path) -> None:
+    from pipeline.export import export_all
+    from pipeline.models import run_models
+
+    con = duckdb.connect(str(staging / "warehouse.duckdb"))
+    try:
+        report, _ = validate_package(package, con=con, on_date=on_date)
+        print_report(report)
+        write_report(report, out / "reports")
+        if not report.ok:
+            print("✗ 校验未通过，未发布任何内容；上次构建保持不变。/ Validation failed: nothing published; the previous build is untouched.",
+                  file=sys.stderr)
+            raise BuildFailed
+        descriptor = json.loads(package.read_text(encoding="utf-8"))
+        source = next(r for r in descriptor["resources"] if r["name"] == "source_text")
+        marts = run_models(con, on_date, source["hash"].removeprefix("sha256:"), descriptor.get("version", ""))
+        print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
+        export_all(con, descriptor, package.parent / source["path"], staging / "data", on_date)
+        print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
+        if with_site:
+            from pipeline.site import build_site
+
+            build_site(con, descriptor, staging, on_date, demo=demo)
+    finally:
+        con.close()
+
+
+def _publish(staging: Path, out: Path) -> None:
+    generations = out / ".generations"
+    generations.mkdir(parents=True, exist_ok=True)
+    target = generations / staging.name.lstrip(".")
+    os.replace(staging, target)
+    tmp_link = out / "current.new"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(Path(".generations") / target.name)
+    previous = (out / "current").resolve() if (out / "current").is_symlink() else None
+    os.replace(tmp_link, out / "current")  # the atomic step
+    for name in LINKS:
+        link = out / name
+        if not link.is_symlink():
+            if link.is_dir():
+                shutil.rmtree(link)
+            elif link.exists():
+                link.unlink()
+            link.symlink_to(Path("current") / name)
+    # Keep the previous generation one build longer (a reader may still hold files open).
+    for old in generations.iterdir():
+        if old != target and (previous is None or old != previous):
+            shutil.rmtree(old, ignore_errors=True)

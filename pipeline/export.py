@@ -1,0 +1,258 @@
+"""Exports under data/: CSV, CSV for Excel, JSON, Parquet, XLSX, SQLite, datapackage, zip.
+
+Every writer is deterministic (fixed timestamps, sorted entries) so two builds of the
+same inputs on the same build date are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipeline.paths import SQL
+
+DB_NAME = "safety"  # Datasette serves it at /safety
+BASENAME = "nanchang-work-safety"
+FIXED_TIME = dt.datetime(2020, 1, 1)  # timestamps inside xlsx and zip: content, not clock, decides bytes
+
+# (published name, relation in the warehouse, where its schema is described)
+PUBLIC_TABLES: list[tuple[str, str, str]] = [
+    ("indicator_status", "indicator_status", "mart"),
+    ("target_levels_2020", "target_levels_2020", "mart"),
+    ("indicators", "stg_indicators", "package"),
+    ("observations", "stg_observations", "package"),
+    ("baseline_links", "stg_baseline_links", "package"),
+    ("campaign_results", "stg_campaign_results", "package"),
+    ("commitments", "stg_commitments", "package"),
+    ("enforcement_by_year", "enforcement_by_year", "mart"),
+    ("penalties", "penalties_public", "package"),
+    ("blacklist", "blacklist_public", "package"),
+    ("blacklist_takedowns", "blacklist_takedowns", "mart"),
+    ("passages", "stg_passages", "package"),
+]
+
+# Columns worth an index in SQLite (facets, joins, filters journalists use).
+INDEXED = {"indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
+           "penalty_category", "decision_date", "authority", "uscc", "regime", "listing_date", "display_until",
+           "removal_date", "decision_year", "taken_down_on", "topic_zh"}
+# Text searched with SQLite FTS5 (trigram tokenizer: Chinese has no spaces between words).
+FTS = {
+    "indicator_status": ["name_zh", "name_en", "summary_zh"],
+    "indicators": ["name_zh", "name_en", "definition_zh"],
+    "observations": ["quote", "note_zh"],
+    "commitments": ["topic_zh", "subject_zh", "commitment_zh", "commitment_en", "quote"],
+    "campaign_results": ["measure_zh", "measure_en", "quote"],
+    "penalties": ["party_name", "violation_type", "violation_facts", "penalty_content", "authority", "legal_basis"],
+    "blacklist": ["enterprise_name", "listing_situation", "deciding_authority", "legal_basis"],
+    "passages": ["text", "locator_zh"],
+}
+
+
+def mart_schema(name: str) -> dict:
+    return yaml.safe_load((SQL / "marts" / f"{name}.yml").read_text(encoding="utf-8"))
+
+
+def table_schemas(descriptor: dict) -> dict[str, dict]:
+    """Published name -> {title, title_en, description, schema} for every public table."""
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    out = {}
+    for name, _relation, kind in PUBLIC_TABLES:
+        if kind == "package":
+            r = by_name[name]
+            out[name] = {"title": r["title"], "title_en": r.get("title_en"), "description": r["description"], "schema": r["schema"]}
+        else:
+            m = mart_schema(name)
+            fields = [{k: v for k, v in f.items()} for f in m["fields"]]
+            out[name] = {"title": m["title"], "title_en": m.get("title_en"), "description": m["description"].strip(),
+                         "schema": {"fields": fields, "primaryKey": m.get("primaryKey", []), "missingValues": [""]}}
+    return out
+
+
+def _select(con, relation: str, fields: list[dict], for_text: bool) -> str:
+    cols = []
+    for f in fields:
+        col = f'"{f["name"]}"'
+        if for_text and f.get("type") == "number":
+            cols.append(f"fmt_num({col}) AS {col}")
+        elif for_text and f.get("type") == "boolean":
+            cols.append(f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END AS {col}")
+        else:
+            cols.append(col)
+    return f"SELECT {', '.join(cols)} FROM {relation}"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, source_text: Path, out: Path, build_date: dt.date) -> dict:
+    """Write every export under `out`; returns the output datapackage descriptor."""
+    schemas = table_schemas(descriptor)
+    for sub in ("csv", "csv-excel", "json", "parquet", "source"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, relation, _ in PUBLIC_TABLES:
+        fields = schemas[name]["schema"]["fields"]
+        text_sql = _select(con, relation, fields, for_text=True)
+        typed_sql = _select(con, relation, fields, for_text=False)
+        csv_path = out / "csv" / f"{name}.csv"
+        con.execute(f"COPY ({text_sql}) TO '{csv_path}' (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', NEW_LINE '\\n')")
+        # Excel opens UTF-8 CSV correctly only with a byte-order mark.
+        (out / "csv-excel" / f"{name}.csv").write_bytes(b"\xef\xbb\xbf" + csv_path.read_bytes())
+        con.execute(f"COPY ({typed_sql}) TO '{out / 'json' / f'{name}.json'}' (FORMAT json, ARRAY true)")
+        con.execute(f"COPY ({typed_sql}) TO '{out / 'parquet' / f'{name}.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
+        counts[name] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    shutil.copyfile(source_text, out / "source" / source_text.name)
+    write_xlsx(con, schemas, descriptor, out / f"{BASENAME}.xlsx", build_date)
+    write_sqlite(con, schemas, out / f"{DB_NAME}.db", build_date)
+    package = output_package(descriptor, schemas, out, build_date, counts)
+    (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_zip(out, out / f"{BASENAME}.zip")
+    write_checksums(out)
+    return package
+
+
+def write_xlsx(con, schemas: dict, descriptor: dict, path: Path, build_date: dt.date) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": descriptor["title"], "created": FIXED_TIME, "comments": f"build date {build_date}"})
+    bold = wb.add_format({"bold": True})
+    readme = wb.add_worksheet("说明")
+    lines = [descriptor["title"], descriptor.get("title_en", ""), "", f"数据日期 / build date: {build_date}",
+             f"许可 / licence: {descriptor['licenses'][0]['name']}", "", "工作表 / sheets:"]
+    lines += [f"{name}: {schemas[name]['title']} / {schemas[name].get('title_en') or ''}" for name, _, _ in PUBLIC_TABLES]
+    for i, line in enumerate(lines):
+        readme.write(i, 0, line, bold if i == 0 else None)
+    readme.set_column(0, 0, 90)
+    for name, relation, _ in PUBLIC_TABLES:
+        fields = schemas[name]["schema"]["fields"]
+        ws = wb.add_worksheet(name[:31])
+        for j, f in enumerate(fields):
+            ws.write(0, j, f"{f.get('title', f['name'])}\n{f['name']}", bold)
+        rows = con.execute(_select(con, relation, fields, for_text=False)).fetchall()
+        for i, row in enumerate(rows, start=1):
+            for j, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, (dt.date, dt.datetime)):
+                    ws.write_string(i, j, v.isoformat())
+                elif isinstance(v, bool):
+                    ws.write_boolean(i, j, v)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(i, j, v)
+                else:
+                    ws.write_string(i, j, str(v))
+        ws.freeze_panes(1, 0)
+        ws.set_row(0, 32)
+    wb.close()
+
+
+SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
+
+
+def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
+    import sqlite_utils
+
+    if path.exists():
+        path.unlink()
+    db = sqlite3.connect(path)
+    for name, relation, _ in PUBLIC_TABLES:
+        schema = schemas[name]["schema"]
+        fields = schema["fields"]
+        pk = schema.get("primaryKey") or []
+        cols = ", ".join(f'"{f["name"]}" {SQLITE_TYPES.get(f.get("type"), "TEXT")}' for f in fields)
+        pk_sql = f", PRIMARY KEY ({', '.join(chr(34) + p + chr(34) for p in pk)})" if pk else ""
+        db.execute(f'CREATE TABLE "{name}" ({cols}{pk_sql})')
+        rows = con.execute(_select(con, relation, fields, for_text=False)).fetchall()
+        marks = ", ".join("?" for _ in fields)
+        db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', [tuple(_sqlite_value(v) for v in r) for r in rows])
+        for f in fields:
+            if f["name"] in INDEXED and f["name"] not in pk[:1]:
+                db.execute(f'CREATE INDEX "idx_{name}_{f["name"]}" ON "{name}" ("{f["name"]}")')
+    db.execute("CREATE TABLE build_info (build_date TEXT, package_version TEXT)")
+    db.execute("INSERT INTO build_info VALUES (?, ?)", (build_date.isoformat(), con.execute("SELECT package_version FROM build_info").fetchone()[0]))
+    db.commit()
+    sdb = sqlite_utils.Database(db)
+    for name, columns in FTS.items():
+        sdb[name].enable_fts(columns, fts_version="FTS5", tokenize="trigram", create_triggers=False)
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+
+
+def _sqlite_value(v):
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+FILE_FORMATS = {
+    "csv-excel": ("csv", "text/csv", "CSV（UTF-8 带 BOM，供 Excel 打开）/ CSV for Excel (UTF-8 with BOM)"),
+    "json": ("json", "application/json", "JSON（对象数组）/ JSON (array of objects)"),
+    "parquet": ("parquet", "application/vnd.apache.parquet", "Parquet（zstd 压缩）/ Parquet (zstd)"),
+}
+
+
+def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.date, counts: dict) -> dict:
+    keep = ("$schema", "name", "title", "title_en", "description", "version", "keywords", "licenses", "sources", "source_document")
+    pkg = {k: descriptor[k] for k in keep if k in descriptor}
+    pkg["created"] = f"{build_date.isoformat()}T00:00:00+08:00"
+    resources = []
+
+    def file_entry(rel: str, **extra) -> dict:
+        p = out / rel
+        return {"path": rel, "bytes": p.stat().st_size, "hash": "sha256:" + sha256(p), **extra}
+
+    for name, _, _ in PUBLIC_TABLES:
+        s = schemas[name]
+        resources.append({"name": name, "type": "table", "title": s["title"], "title_en": s.get("title_en"),
+                          "description": s["description"], "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                          "rows": counts[name], **file_entry(f"csv/{name}.csv"), "schema": s["schema"]})
+    for name, _, _ in PUBLIC_TABLES:
+        for sub, (fmt, media, title) in FILE_FORMATS.items():
+            ext = "csv" if sub == "csv-excel" else fmt
+            resources.append({"name": f"{name}.{sub}", "type": "file", "title": f"{schemas[name]['title']}：{title}",
+                              "format": fmt, "mediatype": media, **file_entry(f"{sub}/{name}.{ext}")})
+    resources.append({"name": "workbook", "type": "file", "title": "全部表格（Excel 工作簿）/ All tables as one Excel workbook",
+                      "format": "xlsx", "mediatype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      **file_entry(f"{BASENAME}.xlsx")})
+    resources.append({"name": "sqlite", "type": "file", "title": "SQLite 数据库（Datasette 所用）/ SQLite database served by Datasette",
+                      "format": "sqlite", "mediatype": "application/vnd.sqlite3", **file_entry(f"{DB_NAME}.db")})
+    src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
+    resources.append({"name": "source_text", "type": "file", "title": src["title"], "title_en": src.get("title_en"),
+                      "format": "txt", "mediatype": "text/plain", "encoding": "utf-8",
+                      **file_entry(f"source/{Path(src['path']).name}")})
+    pkg["resources"] = resources
+    return pkg
+
+
+def write_zip(out: Path, zip_path: Path) -> None:
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p != zip_path and p.name != "SHA256SUMS")
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for p in files:
+            info = zipfile.ZipInfo(str(p.relative_to(out)), date_time=FIXED_TIME.timetuple()[:6])
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, p.read_bytes())
+
+
+def write_checksums(out: Path) -> None:
+    """SHA256SUMS in the format `sha256sum -c` reads; it covers the zip and the datapackage too."""
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    lines = [f"{sha256(p)}  {p.relative_to(out)}" for p in files]
+    (out / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")

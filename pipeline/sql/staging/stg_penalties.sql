@@ -1,0 +1,27 @@
+-- Amounts are decimals in 万元 (10,000 yuan), as 双公示 publishes them.
+select
+    decision_number,
+    party_name,
+    party_category,
+    nullif(uscc, '') as uscc,
+    nullif(registration_no, '') as registration_no,
+    nullif(org_code, '') as org_code,
+    nullif(legal_representative, '') as legal_representative,
+    violation_type,
+    violation_facts,
+    legal_basis,
+    penalty_category,
+    penalty_content,
+    try_cast(nullif(fine_amount_wan, '') as double) as fine_amount_wan,
+    try_cast(nullif(confiscation_amount_wan, '') as double) as confiscation_amount_wan,
+    nullif(licence_affected, '') as licence_affected,
+    cast(decision_date as date) as decision_date,
+    try_cast(nullif(valid_until, '') as date) as valid_until,
+    try_cast(nullif(publicity_until, '') as date) as publicity_until,
+    authority,
+    authority_uscc,
+    nullif(data_source_unit, '') as data_source_unit,
+    nullif(remarks, '') as remarks,
+    nullif(source_url, '') as source_url,
+    try_cast(nullif(retrieved_date, '') as date) as retrieved_date
+from raw.penalties

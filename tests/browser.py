@@ -1,0 +1,288 @@
+"""Browser test helpers: Debian chromium driven by Playwright, a static file
+server, and a page visit that records console errors and every request.
+
+Never downloads a browser: Playwright is pointed at /usr/bin/chromium
+(override with the CHROMIUM_PATH environment variable). Each launch gets a
+fresh, throw-away user-data directory (Playwright creates one per launch and
+deletes it on close; Chromium does not accept --user-data-dir through
+``launch``). Each visit runs in its own browser context, isolated like a
+fresh incognito profile.
+
+Typical use::
+
+    from tests.browser import launch_chromium, serve_directory, open_page
+
+    with serve_directory("build/site") as base, launch_chromium() as browser:
+        with open_page(browser, base, width=375) as (page, log):
+            assert log.console_errors == []
+            assert log.foreign_requests() == []
+            assert horizontal_overflow(page) == 0
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlsplit
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+PHONE_WIDTH = 375
+PHONE_HEIGHT = 812
+
+
+def chromium_available(path: str = CHROMIUM_PATH) -> bool:
+    """True if the Debian chromium binary and the playwright package are both there."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return Path(path).is_file() or shutil.which(path) is not None
+
+
+# --------------------------------------------------------------------------
+# Browser
+# --------------------------------------------------------------------------
+
+@contextmanager
+def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[str, ...] = (),
+                    timeout_ms: float = 30_000) -> Iterator["playwright.sync_api.Browser"]:  # noqa: F821
+    """Start headless Debian chromium through Playwright; yield the Browser.
+
+    Uses ``executable_path`` so Playwright never looks for (or downloads) its
+    own browser build.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable_path,
+            args=[*CHROMIUM_ARGS, *extra_args],
+            headless=True,
+            chromium_sandbox=False,
+            timeout=timeout_ms,
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# --------------------------------------------------------------------------
+# Static server
+# --------------------------------------------------------------------------
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    not_found_page: str | None = "404.html"
+
+    def log_message(self, format, *args):  # noqa: A002 - silence per-request logging
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        # Serve the site's own 404 page (as a static host would), with status 404.
+        page = Path(self.directory) / self.not_found_page if self.not_found_page else None
+        if code == 404 and page is not None and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404, message)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+
+@contextmanager
+def serve_directory(directory: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
+                    not_found_page: str | None = "404.html") -> Iterator[str]:
+    """Serve ``directory`` over HTTP on a free port in a background thread.
+
+    Yields the base URL, e.g. ``http://127.0.0.1:41234/`` (always ends in /).
+    Missing paths get ``not_found_page`` (if present) with status 404.
+    """
+    directory = str(Path(directory).resolve())
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(directory)
+    handler = functools.partial(
+        type("Handler", (_QuietHandler,), {"not_found_page": not_found_page}),
+        directory=directory,
+    )
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="static-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------
+# Page visits
+# --------------------------------------------------------------------------
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_LOCAL_SCHEMES = ("data:", "blob:", "about:", "javascript:")
+
+
+@dataclass
+class PageLog:
+    """What happened while a page was open."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)        # every request URL, in order
+    console_errors: list[str] = field(default_factory=list)  # console.error and failed loads
+    page_errors: list[str] = field(default_factory=list)     # uncaught exceptions
+    failed_requests: list[str] = field(default_factory=list) # "URL (reason)"
+    blocked: list[str] = field(default_factory=list)         # foreign requests aborted
+    status: int | None = None                                # main document status
+
+    def foreign_requests(self) -> list[str]:
+        """Request URLs not on the page's own origin (data:/blob: count as local)."""
+        return [u for u in self.requests
+                if not u.startswith(_LOCAL_SCHEMES) and origin_of(u) != self.origin]
+
+    @property
+    def errors(self) -> list[str]:
+        return [*self.console_errors, *self.page_errors]
+
+
+@contextmanager
+def open_page(browser, url: str, *, javascript_enabled: bool = True, width: int = PHONE_WIDTH,
+              height: int = PHONE_HEIGHT, block_foreign: bool = True,
+              wait_until: str = "load", timeout_ms: float = 30_000):
+    """Open ``url`` in a fresh context; yield ``(page, log)``.
+
+    Records every request (page, workers, subresources) and console errors
+    from the start. With ``block_foreign`` requests to other origins are
+    recorded and then aborted, so a stray CDN link fails fast offline instead
+    of hanging; tests should assert ``log.foreign_requests() == []``.
+    """
+    log = PageLog(origin=origin_of(url))
+    context = browser.new_context(
+        java_script_enabled=javascript_enabled,
+        viewport={"width": width, "height": height},
+        service_workers="block",
+        locale="zh-CN",
+    )
+    context.set_default_timeout(timeout_ms)
+
+    def on_request(request):
+        log.requests.append(request.url)
+
+    def on_failed(request):
+        log.failed_requests.append(f"{request.url} ({request.failure})")
+
+    context.on("request", on_request)
+    context.on("requestfailed", on_failed)
+
+    if block_foreign:
+        def route(r):
+            u = r.request.url
+            if u.startswith(_LOCAL_SCHEMES) or origin_of(u) == log.origin:
+                r.continue_()
+            else:
+                log.blocked.append(u)
+                r.abort("blockedbyclient")
+        context.route("**/*", route)
+
+    page = context.new_page()
+    page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    try:
+        response = page.goto(url, wait_until=wait_until)
+        log.status = response.status if response else None
+        yield page, log
+    finally:
+        context.close()
+
+
+@dataclass
+class Visit:
+    url: str
+    log: PageLog
+    title: str
+    scroll_width: int
+    inner_width: int
+
+    @property
+    def horizontal_overflow(self) -> int:
+        return max(0, self.scroll_width - self.inner_width)
+
+
+def horizontal_overflow(page) -> int:
+    """Pixels the document is wider than the viewport (0 = no page-level horizontal scroll)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def visit(browser, url: str, *, javascript_enabled: bool = True, width: int = PHONE_WIDTH,
+          height: int = PHONE_HEIGHT, settle_ms: int = 300) -> Visit:
+    """Load ``url``, let it settle, and return what was logged plus layout widths."""
+    with open_page(browser, url, javascript_enabled=javascript_enabled,
+                   width=width, height=height) as (page, log):
+        page.wait_for_load_state("networkidle")
+        if settle_ms:
+            page.wait_for_timeout(settle_ms)
+        sw, iw = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        return Visit(url=url, log=log, title=page.title(), scroll_width=sw, inner_width=iw)
+
+
+def material_search(page, query: str, *, timeout_ms: float = 15_000) -> list[dict[str, str]]:
+    """Type ``query`` into Material for MkDocs' search (opening it on narrow
+    screens first) and return the results as ``{"title", "href", "text"}``.
+
+    Returns [] when the search finishes with no match.
+    """
+    toggle = page.locator('label.md-header__button[for="__search"]')
+    if toggle.is_visible():
+        toggle.click()
+    box = page.locator("input.md-search__input")
+    box.wait_for(state="visible", timeout=timeout_ms)
+    box.fill(query)
+    box.press("End")  # Material runs the query on keyup; fill() alone sends no key events
+    # The meta line reads 正在初始化搜索引擎 / 键入以开始搜索 until a query has run,
+    # then "N 个符合条件的结果" or "没有找到符合条件的结果" (English: "... matching ...").
+    page.wait_for_function(
+        """() => {
+            const m = document.querySelector('.md-search-result__meta');
+            return !!m && /结果|matching/i.test(m.textContent);
+        }""",
+        timeout=timeout_ms,
+    )
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.md-search-result__item a.md-search-result__link')]
+              .map(a => ({
+                  title: (a.querySelector('h1, h2')?.textContent || '').trim(),
+                  href: a.href,
+                  text: a.textContent.trim(),
+              }))"""
+    )

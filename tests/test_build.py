@@ -1,0 +1,110 @@
+"""`python -m pipeline build`: bad input stops it cleanly; good input publishes atomically and reproducibly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import paths
+
+DATE = "2026-11-28"
+
+
+def run_build(package: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", str(package), "--out", str(out), "--date", DATE, "--no-site", *extra],
+        capture_output=True, text=True, cwd=paths.ROOT,
+    )
+
+
+def tree(root: Path, skip: tuple[str, ...] = ("reports",)) -> dict[str, str]:
+    """Every published file (following build/'s symlinks) and its sha256."""
+    out = {}
+    for name in ("data", "warehouse.duckdb", "current"):
+        p = root / name
+        if p.is_symlink():
+            out[f"{name} ->"] = str(p.readlink())
+    for p in sorted((root / "data").rglob("*")) if (root / "data").exists() else []:
+        if p.is_file():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def published(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir()} - {"reports"} if out.exists() else set()
+
+
+def break_json(package: Path) -> str:
+    package.write_text(package.read_text(encoding="utf-8").replace('"resources": [', '"resources": [,', 1), encoding="utf-8")
+    return "datapackage.json"
+
+
+def remove_resource_file(package: Path) -> str:
+    (package.parent / "data" / "campaign_results.csv").unlink()
+    return "campaign_results.csv"
+
+
+def dangle_foreign_key(package: Path) -> str:
+    path = package.parent / "data" / "observations.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",t1-r7,", ",t1-r99,", 1), encoding="utf-8")
+    return "observations.csv"
+
+
+@pytest.mark.parametrize("breaker", [break_json, remove_resource_file, dangle_foreign_key])
+def test_bad_package_stops_the_build_and_writes_nothing(package_copy, tmp_path, breaker):
+    named = breaker(package_copy)
+    out = tmp_path / "build"
+    result = run_build(package_copy, out)
+    assert result.returncode == 1
+    assert named in result.stdout + result.stderr  # the message names the file at fault
+    assert published(out) == set()  # no warehouse, data, site: only the report of what failed
+    report = json.loads((out / "reports" / "validation.json").read_text(encoding="utf-8"))
+    assert report["valid"] is False and report["errors"]
+
+
+def test_failed_build_leaves_the_previous_build_byte_identical(package_copy, tmp_path):
+    out = tmp_path / "build"
+    assert run_build(package_copy, out).returncode == 0
+    before = tree(out)
+    dangle_foreign_key(package_copy)
+    assert run_build(package_copy, out).returncode == 1
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".build-*")), "staging directory left behind"
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_build(paths.PACKAGE, a).returncode == 0
+    assert run_build(paths.PACKAGE, b).returncode == 0
+    ta = {k: v for k, v in tree(a).items() if not k.endswith("->")}
+    tb = {k: v for k, v in tree(b).items() if not k.endswith("->")}
+    assert ta == tb and len(ta) > 50
+
+
+def test_rebuild_with_nothing_changed_is_a_no_op(tmp_path):
+    out = tmp_path / "build"
+    assert run_build(paths.PACKAGE, out).returncode == 0
+    target = (out / "current").resolve()
+    again = run_build(paths.PACKAGE, out)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert (out / "current").resolve() == target
+
+
+def test_output_package_passes_frictionless_and_lists_every_file(tmp_path):
+    out = tmp_path / "build"
+    assert run_build(paths.PACKAGE, out).returncode == 0
+    data = out / "data"
+    exe = Path(sys.executable).parent / "frictionless"
+    result = subprocess.run([str(exe), "validate", str(data / "datapackage.json")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    pkg = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    listed = {r["path"] for r in pkg["resources"]}
+    on_disk = {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()}
+    assert on_disk - listed == {"datapackage.json", "SHA256SUMS", "nanchang-work-safety.zip"}
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=data, capture_output=True, text=True)
+    assert sums.returncode == 0, sums.stdout
