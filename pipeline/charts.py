@@ -34,9 +34,10 @@ import struct
 import subprocess
 import threading
 import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import altair as alt
@@ -119,10 +120,10 @@ BASE_CONFIG: dict[str, Any] = {
     "font": FONT_STACK,
     "background": "white",
     "view": {"stroke": None},
-    "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12,
+    "title": {"anchor": "start", "fontSize": 16, "subtitleFontSize": 13,
               "subtitleColor": "#555", "offset": 10},
-    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#333"},
-    "legend": {"labelFontSize": 12, "titleFontSize": 12},
+    "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": "#333"},
+    "legend": {"labelFontSize": 13, "titleFontSize": 13},
 }
 
 
@@ -201,7 +202,21 @@ def chart_to_svg(
                              responsive=responsive, chart_id=chart_id)
 
 
+def _rename_ids(svg: str, chart_id: str) -> str:
+    """Vega numbers clip paths/gradients from a process-wide counter (clip1,
+    clip4, ...), which makes output depend on what was rendered before and
+    clashes when several SVGs are inlined in one page. Rename every id, in
+    order of appearance, to ``{chart_id}-{n}`` and update its references."""
+    ids = list(dict.fromkeys(re.findall(r'\sid="([^"]+)"', svg)))
+    if not ids:
+        return svg
+    mapping = {old: f"{chart_id}-{n}" for n, old in enumerate(ids, 1)}
+    pattern = re.compile(r'(\sid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + mapping[m.group(2)], svg)
+
+
 def _postprocess_svg(svg: str, *, title: str, description: str, responsive: bool, chart_id: str) -> str:
+    svg = _rename_ids(svg, chart_id)
     m = _ROOT_SVG.search(svg)
     if not m:
         raise ValueError("vl-convert returned no <svg> root element")
@@ -285,7 +300,7 @@ def twelfth_plan_bars(actual_2010=None, target_2015=None, actual_2015=None) -> l
     ]
 
 
-def format_number(value: float | int | None, *, missing: str = "未公布") -> str:
+def format_number(value: float | None, *, missing: str = "未公布") -> str:
     """Plain, locale-neutral number text: 259 -> '259', 0.060 -> '0.06', 12345 -> '12,345'."""
     if value is None:
         return missing
@@ -322,7 +337,7 @@ def indicator_bar_chart(
     description: str | None = None,
     width: int = PHONE_WIDTH,
     step: int = 34,
-    title_chars: int = 20,
+    title_chars: int = 19,
 ) -> alt.LayerChart:
     """Horizontal bars with the value written at the end of each bar.
 
@@ -364,7 +379,7 @@ def indicator_bar_chart(
     data = alt.Data(values=rows)
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=None, title=None,
-                axis=alt.Axis(labelFontSize=12, labelPadding=6, ticks=False, domain=False)),
+                axis=alt.Axis(labelFontSize=13, labelPadding=6, ticks=False, domain=False)),
     )
     scale = alt.Scale(domain=[0, max_value * headroom], nice=False, zero=True)
     bar_layer = base.mark_bar(height={"band": 0.7}, cornerRadiusEnd=2).encode(
@@ -372,7 +387,7 @@ def indicator_bar_chart(
         color=alt.Color("kind:N", legend=None,
                         scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values()))),
     )
-    text_layer = base.mark_text(align="left", baseline="middle", dx=4, fontSize=12, color="#222").encode(
+    text_layer = base.mark_text(align="left", baseline="middle", dx=4, fontSize=13, color="#222").encode(
         x=alt.X("x:Q", scale=scale, axis=None, title=None),
         text="text:N",
     )
@@ -568,6 +583,6 @@ def iter_text_elements(svg: str) -> Iterable[str]:
     """Text content of every <text> element in an SVG string (unescaped)."""
     from xml.sax.saxutils import unescape
 
-    for m in re.finditer(r"<text\b[^>]*>(.*?)</text>", svg, re.S):
+    for m in re.finditer(r"<text\b[^>]*>(.*?)</text>", svg, re.DOTALL):
         inner = re.sub(r"<[^>]+>", "", m.group(1))
         yield unescape(inner, {"&quot;": '"', "&#39;": "'"})

@@ -38,6 +38,15 @@ def cmd_build(args) -> int:
     return build(Path(args.package), Path(args.out), on_date=on_date, with_site=args.site, force=args.force, demo=args.demo)
 
 
+def cmd_demo(args) -> int:
+    import datetime as dt
+
+    from pipeline.demo import DEMO_OUT, run_demo
+
+    on_date = dt.date.fromisoformat(args.date) if args.date else None
+    return run_demo(Path(args.out) if args.out else DEMO_OUT, with_site=args.site, on_date=on_date)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="rebuild even when no input changed")
     p.add_argument("--demo", action="store_true", help="label every page as fictional demo data")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("demo", help="build the demo from the fictional fixtures into build-demo/")
+    p.add_argument("--out", help="output directory (default: build-demo/)")
+    p.add_argument("--date", help="build date YYYY-MM-DD")
+    p.add_argument("--no-site", dest="site", action="store_false")
+    p.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -25,11 +25,11 @@ import functools
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -64,7 +64,7 @@ def chromium_available(path: str = CHROMIUM_PATH) -> bool:
 
 @contextmanager
 def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[str, ...] = (),
-                    timeout_ms: float = 30_000) -> Iterator["playwright.sync_api.Browser"]:  # noqa: F821
+                    timeout_ms: float = 30_000) -> Iterator[playwright.sync_api.Browser]:  # noqa: F821
     """Start headless Debian chromium through Playwright; yield the Browser.
 
     Uses ``executable_path`` so Playwright never looks for (or downloads) its
@@ -93,7 +93,7 @@ def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[s
 class _QuietHandler(SimpleHTTPRequestHandler):
     not_found_page: str | None = "404.html"
 
-    def log_message(self, format, *args):  # noqa: A002 - silence per-request logging
+    def log_message(self, format, *args):
         pass
 
     def send_error(self, code, message=None, explain=None):
@@ -111,6 +111,18 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser context closed mid-download; not a server problem.
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve_directory(directory: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
                     not_found_page: str | None = "404.html") -> Iterator[str]:
@@ -126,8 +138,7 @@ def serve_directory(directory: str | os.PathLike, *, host: str = "127.0.0.1", po
         type("Handler", (_QuietHandler,), {"not_found_page": not_found_page}),
         directory=directory,
     )
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = _Server((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, name="static-server", daemon=True)
     thread.start()
     try:

@@ -40,6 +40,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "phone-number": ("error", "发现电话号码，不得公开", "A phone number was found; it must not be published"),
     "date-order": ("error", "日期先后不合理：{detail}", "Dates are out of order: {detail}"),
     "early-removal-too-soon": ("error", "2023年规定下提前移出须在列入满12个月后：{detail}", "Under the 2023 rules early removal needs at least 12 months on the list: {detail}"),
+    "regime-mismatch": ("error", "与适用规定不符：{detail}", "Inconsistent with the rules applied: {detail}"),
+    "org-code-check-digit": ("error", "组织机构代码“{value}”校验位错误（GB 11714）", "Organisation code '{value}' fails its check digit (GB 11714)"),
     "display-period": ("error", "公示期不符合规定：{detail}", "Display period breaks the rules: {detail}"),
     "future-date": ("error", "日期 {value} 晚于构建日期 {detail}", "Date {value} is after the build date {detail}"),
     "amount-precision": ("error", "金额 {value} 万元超过6位小数（精确到分即可）", "Amount {value} (万元) has more than 6 decimals (the fen is enough)"),

@@ -45,6 +45,12 @@ def org_code_ok(code: str) -> bool:
 
 
 def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
+    if "org_code" in table.field_names():
+        for rowid, v in con.execute(
+            f"SELECT rowid, org_code FROM {table.sql} WHERE regexp_full_match(org_code, '[0-9A-Z]{{8}}-?[0-9X]') ORDER BY 1"
+        ).fetchall():
+            if not org_code_ok(v.replace("-", "")):
+                errors.append(ValidationError("org-code-check-digit", resource=table.name, file=str(table.path), row=rowid + 2, field="org_code", value=v))
     for f in table.fields:
         if f["name"] not in ("uscc", "authority_uscc"):
             continue
@@ -55,7 +61,9 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
         for v in values:
             if not pattern.fullmatch(v):
                 continue  # already a pattern error
-            if not uscc.is_valid(v):
+            # stdnum's validate() insists on digits in positions 1-2, but GB 32100 allows
+            # letters there (N2… for village collectives): check the character directly.
+            if uscc.calc_check_digit(v[:17]) != v[17]:
                 bad[v] = "uscc-check-digit"
             elif not org_code_ok(v[8:17]):
                 bad[v] = "uscc-org-code"
@@ -93,8 +101,10 @@ def check_personal_data(con, table: Table, errors: list[ValidationError]) -> Non
             found_id = False
             for m in re.finditer(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])", value):
                 candidate = m.group(0)
-                # A full number with a valid check digit, or any partly masked one: both are ID numbers.
-                if "*" in candidate or ric.is_valid(candidate):
+                # Any partly masked number, or a full one whose birth date is a real date, is an ID
+                # number.  The check digit and region are not required: a mistyped ID number is still
+                # personal data, and python-stdnum's region table does not know every county code.
+                if "*" in candidate or _is_date(candidate[6:14]) or ric.is_valid(candidate):
                     found_id = True
             if re.search(MASKED_ID, value):
                 found_id = True
@@ -103,6 +113,14 @@ def check_personal_data(con, table: Table, errors: list[ValidationError]) -> Non
                 errors.append(ValidationError("personal-id-number", value="（已隐去 / withheld）", **where))
             if re.search(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])", value):
                 errors.append(ValidationError("phone-number", value="（已隐去 / withheld）", **where))
+
+
+def _is_date(yyyymmdd: str) -> bool:
+    try:
+        dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+        return True
+    except ValueError:
+        return False
 
 
 def _date(col: str) -> str:
@@ -136,6 +154,28 @@ def check_dates(con, table: Table, build_date: dt.date, errors: list[ValidationE
     if {"removal_kind", "removal_date"} <= names:
         rule("date-order", "removal_kind", "coalesce(removal_kind, '') <> '' AND coalesce(removal_date, '') = ''",
              "有移出方式却无移出日期 / removal kind without a removal date")
+        rule("date-order", "removal_kind", "coalesce(removal_date, '') <> '' AND coalesce(removal_kind, '') = ''",
+             "有移出日期却无移出方式 / removal date without a removal kind")
+    if {"regime", "listing_date", "display_until"} <= names:
+        rule("regime-mismatch", "removal_kind", "removal_kind = '提前移出' AND regime <> '2023'",
+             "提前移出（信用修复）只适用于应急管理部令第11号（2023）/ early removal exists only under the 2023 rules")
+        rule("regime-mismatch", "listing_date", f"regime = '2023' AND {_date('listing_date')} < DATE '2023-10-01'",
+             "应急管理部令第11号自2023年10月1日起施行 / the 2023 rules apply from 2023-10-01")
+        # Display periods: 3 years under the 2023 rules; 1 year (3 for repeat listings in some
+        # localities) before.  Either end-day convention (same date, or the day before) is accepted.
+        listed, until = _date("listing_date"), _date("display_until")
+        def period(years: int) -> str:
+            return f"{until} IN ({listed} + INTERVAL {years} YEAR, {listed} + INTERVAL {years} YEAR - INTERVAL 1 DAY)"
+        for rowid, value in con.execute(
+            f"""SELECT rowid, display_until FROM {table.sql}
+                WHERE {until} > {listed} AND {until} <= {listed} + INTERVAL 3 YEAR AND NOT (
+                    (regime = '2023' AND {period(3)}) OR (regime IN ('2015', '2017') AND ({period(1)} OR {period(3)})))
+                ORDER BY 1"""
+        ).fetchall():
+            errors.append(ValidationError("display-period", severity="warning", row=rowid + 2, field="display_until", value=value,
+                                          detail="公示期与所适用规定的期限（2023年规定3年；此前1年，再次列入3年）不一致，请核对 / "
+                                                 "differs from the period of the rules applied (3 years under the 2023 rules; 1, or 3 for repeats, before)",
+                                          **where))
     if {"decision_date", "publicity_until"} <= names:
         rule("date-order", "publicity_until", f"{_date('publicity_until')} < {_date('decision_date')}",
              "公示截止期不得早于处罚决定日期 / public-until before the decision date")

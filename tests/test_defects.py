@@ -1,0 +1,78 @@
+"""One file per defect: each yields exactly the expected error code at the expected row and field.
+
+The corpus lives in tests/fixtures/defects/ (regenerate with make_defects.py).  A file
+named `<defect>.<resource>.csv` replaces that resource in a copy of the package whose
+penalty and blacklist tables hold the (valid) fictional fixtures.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FICTIONAL, codes, validate
+
+DEFECTS = Path(__file__).parent / "fixtures" / "defects"
+
+# file -> [(code, row, field)]: the complete list of findings, nothing more.
+EXPECTED = {
+    "duplicate-key.penalties.csv": [("primary-key", 5, "decision_number")],
+    "bad-uscc-check-digit.penalties.csv": [("uscc-check-digit", 3, "uscc")],
+    "bad-org-code-check-digit.penalties.csv": [("org-code-check-digit", 3, "org_code")],
+    "unmasked-id-number.penalties.csv": [("personal-id-number", 4, "violation_facts")],
+    "masked-id-number.penalties.csv": [("personal-id-number", 4, "violation_facts")],
+    "phone-number.penalties.csv": [("phone-number", 4, "remarks")],
+    "future-date.penalties.csv": [("future-date", 3, "retrieved_date")],
+    "negative-fine.penalties.csv": [("minimum", 3, "fine_amount_wan")],
+    "fine-too-precise.penalties.csv": [("amount-precision", 3, "fine_amount_wan")],
+    "unknown-enum-value.penalties.csv": [("enum", 3, "party_category")],
+    "bad-penalty-category.penalties.csv": [("pattern", 3, "penalty_category")],
+    "invalid-date.penalties.csv": [("type-error", 3, "retrieved_date")],
+    "missing-required.penalties.csv": [("required", 3, "legal_basis")],
+    "publicity-before-decision.penalties.csv": [("date-order", 3, "publicity_until")],
+    "header-mismatch.penalties.csv": [("header-mismatch", 1, None)],
+    "ragged-row-short.penalties.csv": [("missing-cell", 4, None)],
+    "ragged-row-long.penalties.csv": [("extra-cell", 5, None)],
+    "wrong-encoding.penalties.csv": [("encoding-error", 2, None)],
+    "removal-before-listing.blacklist.csv": [("date-order", 9, "removal_date")],
+    "early-removal-too-soon.blacklist.csv": [("early-removal-too-soon", 9, "removal_date")],
+    "display-until-before-listing.blacklist.csv": [("date-order", 9, "display_until")],
+    "early-removal-wrong-regime.blacklist.csv": [("regime-mismatch", 4, "removal_kind")],
+    "dangling-foreign-key.observations.csv": [("foreign-key", 21, "passage_id")],
+}
+
+
+def test_corpus_and_expectations_agree():
+    assert {p.name for p in DEFECTS.glob("*.csv")} == set(EXPECTED)
+
+
+@pytest.fixture
+def fictional_package(package_copy) -> Path:
+    for name in ("penalties", "blacklist"):
+        shutil.copyfile(FICTIONAL / f"{name}.csv", package_copy.parent / "data" / f"{name}.csv")
+    return package_copy
+
+
+def test_fictional_fixtures_are_valid(fictional_package):
+    assert codes(validate(fictional_package)) == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_defect_file_gives_exactly_its_error(fictional_package, name):
+    resource = name.split(".")[-2]
+    shutil.copyfile(DEFECTS / name, fictional_package.parent / "data" / f"{resource}.csv")
+    report = validate(fictional_package)
+    found = [(e.code, e.row, e.field) for e in report.errors]
+    assert found == EXPECTED[name]
+    assert all(e.resource == resource and e.file.endswith(f"{resource}.csv") for e in report.errors)
+    assert not report.ok
+
+
+def test_id_number_is_never_echoed_in_the_report(fictional_package):
+    # Guards against the report itself publishing the personal data it found.
+    shutil.copyfile(DEFECTS / "unmasked-id-number.penalties.csv", fictional_package.parent / "data" / "penalties.csv")
+    report = validate(fictional_package)
+    text = repr([e.to_dict() for e in report.errors])
+    assert "1980010112" not in text
