@@ -16,6 +16,8 @@ Public API
 - ``chart_to_vegalite_json(chart) -> str`` / ``chart_to_spec(chart) -> dict``
 - ``indicator_bar_chart(indicator, bars, *, unit="", description=None, ...) -> alt.LayerChart``
 - ``twelfth_plan_bars(actual_2010, target_2015, actual_2015) -> list[Bar]``
+- ``labelled_bar_chart(title, bars, *, subtitle=None, ...) -> alt.LayerChart``:
+  long row names written above their bars (fits a phone), negative values allowed
 - ``ensure_cjk_font() -> Path`` (registers the Noto CJK directory once)
 - ``check_cjk_rendering(sample=...) -> CjkRenderCheck`` and
   ``font_used_in_png(chart, family=FONT_FAMILY) -> bool``: honest checks that
@@ -248,6 +250,11 @@ def _postprocess_svg(svg: str, *, title: str, description: str, responsive: bool
     return svg[: m.start()] + new + children + svg[m.end():]
 
 
+def spec_title(spec: Mapping[str, Any]) -> str:
+    """The chart's title as one string (wrapped title lines joined)."""
+    return _spec_title(spec)
+
+
 def _spec_title(spec: Mapping[str, Any]) -> str:
     t = spec.get("title")
     if isinstance(t, Mapping):
@@ -338,6 +345,7 @@ def indicator_bar_chart(
     width: int = PHONE_WIDTH,
     step: int = 34,
     title_chars: int = 19,
+    subtitle: str | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars with the value written at the end of each bar.
 
@@ -346,7 +354,8 @@ def indicator_bar_chart(
     None value draws no bar and writes 未公布. The title is the indicator name
     (wrapped to ``title_chars`` per line) with the unit as subtitle; the
     ``description`` (default: a sentence listing every value) goes into the
-    spec and, through chart_to_svg, into the SVG's <desc>.
+    spec and, through chart_to_svg, into the SVG's <desc>. ``subtitle``
+    replaces the default subtitle (单位：unit).
     """
     rows = []
     for b in bars:
@@ -373,8 +382,10 @@ def indicator_bar_chart(
     headroom = 1.0 + min(0.6, 0.08 + 0.035 * longest_text)
 
     title: dict[str, Any] = {"text": wrap_cjk(indicator, title_chars)}
-    if unit:
-        title["subtitle"] = f"单位：{unit}"
+    if subtitle is None and unit:
+        subtitle = f"单位：{unit}"
+    if subtitle:
+        title["subtitle"] = wrap_cjk(subtitle, title_chars + 5)
 
     data = alt.Data(values=rows)
     base = alt.Chart(data).encode(
@@ -397,6 +408,108 @@ def indicator_bar_chart(
             width=width,
             height=alt.Step(step),
             title=title,
+            description=description,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Labelled bars: the row's name above its bar (long Chinese names on a phone)
+# --------------------------------------------------------------------------
+
+#: Colours by category for labelled_bar_chart; every category is also written
+#: out in the bar's text, so colour is never the only carrier of meaning.
+STATUS_COLORS = {"达成": "#1f5f99", "未达成": "#b3261e", "无数据": "#8a8a8a", "数值": "#1f5f99"}
+
+
+@dataclass(frozen=True)
+class LabelledBar:
+    """One row of labelled_bar_chart: ``label`` written above the bar, ``value``
+    (may be negative; None draws no bar), ``text`` written beside the bar,
+    ``category`` choosing the colour (a key of ``colors``)."""
+
+    label: str
+    value: float | int | None
+    text: str
+    category: str = "数值"
+
+
+def labelled_bar_chart(
+    title: str,
+    bars: Sequence[LabelledBar | Mapping[str, Any]],
+    *,
+    subtitle: str | None = None,
+    description: str | None = None,
+    colors: Mapping[str, str] = STATUS_COLORS,
+    width: int = PHONE_WIDTH,
+    step: int = 44,
+    title_chars: int = 19,
+    zero_rule: bool = True,
+) -> alt.LayerChart:
+    """Horizontal bars, each with its full name on a line above it.
+
+    Made for long names (工矿商贸就业人员10万人生产安全事故死亡率) on a 340px
+    phone column, where axis labels would leave no room for the bars. Values
+    may be negative: bars then grow left from a zero line, and every value
+    text sits right of zero (or right of a positive bar's end), so no text is
+    ever cut off at the left edge.
+    """
+    rows = []
+    for i, b in enumerate(bars):
+        b = b if isinstance(b, LabelledBar) else LabelledBar(**dict(b))
+        if b.category not in colors:
+            raise ValueError(f"unknown category {b.category!r}; expected one of {list(colors)}")
+        v = None if b.value is None else float(b.value)
+        rows.append({"i": i, "label": b.label, "value": v, "text": b.text, "category": b.category,
+                     "x_text": max(v or 0.0, 0.0)})
+    if not rows:
+        raise ValueError("no bars")
+    if description is None:
+        description = f"{title}。" + "；".join(f"{r['label']}：{r['text']}" for r in rows) + "。"
+    values = [r["value"] for r in rows if r["value"] is not None] or [0.0]
+    lo, hi = min(min(values), 0.0), max(max(values), 0.0)
+    span = (hi - lo) or 1.0
+    # Room right of zero (or of the longest positive bar) for the value text:
+    # about 8px per character, as a share of the drawing width.
+    longest_text = max(len(r["text"]) for r in rows)
+    room = min(0.75, (8.0 * longest_text + 8) / width)
+    hi_domain = hi + span * room / (1 - room)
+    scale = alt.Scale(domain=[lo, hi_domain], nice=False, zero=True)
+
+    title_spec: dict[str, Any] = {"text": wrap_cjk(title, title_chars)}
+    if subtitle:
+        title_spec["subtitle"] = wrap_cjk(subtitle, title_chars + 5)
+
+    data = alt.Data(values=rows)
+    y = alt.Y("i:O", axis=None, title=None)
+    base = alt.Chart(data).encode(y=y)
+    bar_layer = base.mark_bar(height=14, yOffset=9, cornerRadius=1).encode(
+        x=alt.X("value:Q", scale=scale, axis=None, title=None),
+        color=alt.Color("category:N", legend=None,
+                        scale=alt.Scale(domain=list(colors), range=list(colors.values()))),
+    )
+    name_layer = base.mark_text(align="left", baseline="bottom", yOffset=-1, fontSize=13, color="#222").encode(
+        x=alt.value(0), text="label:N",
+    )
+    value_layer = base.mark_text(align="left", baseline="middle", dx=4, yOffset=9, fontSize=13,
+                                 color="#222").encode(
+        x=alt.X("x_text:Q", scale=scale, axis=None, title=None),
+        text="text:N",
+    )
+    layers = [bar_layer, name_layer, value_layer]
+    if zero_rule and lo < 0:
+        # A zero mark beside each bar only, so it never crosses a name.
+        zero = base.mark_tick(orient="vertical", color="#444", thickness=1, size=22, yOffset=9).encode(
+            x=alt.X("zero:Q", scale=scale, axis=None, title=None),
+        ).transform_calculate(zero="0")
+        layers.insert(0, zero)
+    return (
+        alt.layer(*layers)
+        .properties(
+            width=width,
+            height=alt.Step(step),
+            title=title_spec,
             description=description,
             autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
         )

@@ -47,6 +47,44 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.out) if args.out else DEMO_OUT, with_site=args.site, on_date=on_date)
 
 
+def cmd_ingest(args) -> int:
+    from pipeline.ingest.run import main as ingest_main
+
+    return ingest_main(args)
+
+
+def cmd_serve(args) -> int:
+    from pipeline.demo import DEMO_OUT
+    from pipeline.serve import serve
+
+    build_dir = Path(args.build) if args.build else (DEMO_OUT if args.demo else paths.BUILD)
+    return serve(build_dir, site_dir=Path(args.site_dir) if args.site_dir else None, host=args.host,
+                 site_port=args.site_port, datasette_port=args.datasette_port, site_url=args.site_url,
+                 datasette_url=args.datasette_url, demo=args.demo, with_site=args.site)
+
+
+def cmd_datasette_metadata(args) -> int:
+    from pipeline.datasette import DEFAULT_DATASETTE_URL, DEFAULT_SITE_URL, METADATA_JSON
+    from pipeline.datasette.metadata import dumps, render_metadata
+
+    out = Path(args.out) if args.out else METADATA_JSON
+    # The committed file always carries the default URLs, whatever the environment says.
+    committed = out.resolve() == METADATA_JSON.resolve()
+    site = args.site_url or (DEFAULT_SITE_URL if committed else None)
+    dsurl = args.datasette_url or (DEFAULT_DATASETTE_URL if committed else None)
+    text = dumps(render_metadata(site=site, dsurl=dsurl, demo=args.demo))
+    if args.check:
+        if not out.is_file() or out.read_text(encoding="utf-8") != text:
+            print(f"✗ {out} 已过期 / is out of date: run python -m pipeline datasette-metadata", file=sys.stderr)
+            return 1
+        print(f"✓ {out} 是最新的 / is up to date")
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"metadata -> {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +112,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", help="build date YYYY-MM-DD")
     p.add_argument("--no-site", dest="site", action="store_false")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ingest", help="read an agency's CSV/XLSX, validate every row, append accepted rows, quarantine the rest")
+    p.add_argument("file", help="the CSV or XLSX file as published (never modified)")
+    p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign"], help="target dataset")
+    p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+    p.add_argument("--package", default=str(paths.PACKAGE), help="datapackage.json to ingest into (default: datasets/)")
+    p.add_argument("--date", help="date for the date rules, YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    p.add_argument("--sheet", help="Excel sheet to read (default: the one whose header matches best)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("serve", help="serve the site (:8000) and Datasette (:8001) together; Ctrl-C stops both")
+    p.add_argument("--build", help="build directory (default: build/, or build-demo/ with --demo)")
+    p.add_argument("--site-dir", help="static site directory (default: BUILD/site)")
+    p.add_argument("--host", default="127.0.0.1", help="address both servers bind (default: 127.0.0.1)")
+    p.add_argument("--site-port", type=int, default=8000)
+    p.add_argument("--datasette-port", type=int, default=8001)
+    p.add_argument("--site-url", help="public base URL of the site (default: $SITE_URL or http://localhost:PORT/)")
+    p.add_argument("--datasette-url", help="public base URL of Datasette (default: $DATASETTE_URL or http://localhost:PORT/)")
+    p.add_argument("--demo", action="store_true", help="serve build-demo/ and label Datasette as fictional demo data")
+    p.add_argument("--no-site", dest="site", action="store_false", help="serve Datasette only")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("datasette-metadata", help="render Datasette metadata (default: rewrite the committed metadata.json)")
+    p.add_argument("-o", "--out", help="output file (default: metadata.json at the repository root)")
+    p.add_argument("--site-url", help="site base URL (default: $SITE_URL, or localhost:8000 for the committed file)")
+    p.add_argument("--datasette-url", help="Datasette base URL (default: $DATASETTE_URL, or localhost:8001 for the committed file)")
+    p.add_argument("--demo", action="store_true", help="label as fictional demo data")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file differs from what would be written")
+    p.set_defaults(func=cmd_datasette_metadata)
 
     args = parser.parse_args(argv)
     return args.func(args)

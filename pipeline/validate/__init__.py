@@ -66,6 +66,18 @@ class Report:
         }
 
 
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory database for validation alone: compressed, so a million rows of text fit
+    well under 1 GB, with a memory cap that spills to a temporary directory beyond it."""
+    import tempfile
+
+    con = duckdb.connect(config={"memory_limit": os.environ.get("VALIDATE_MEMORY_LIMIT", "700MB"),
+                                 "temp_directory": tempfile.gettempdir() + "/pipeline-validate-spill"})
+    con.execute("ATTACH ':memory:' AS work (COMPRESS)")
+    con.execute("USE work")
+    return con
+
+
 def load_descriptor(path: Path, errors: list[ValidationError]) -> dict | None:
     from frictionless import Package
 
@@ -94,7 +106,7 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
     on_date = on_date or build_date()
     report = Report(package=str(package_path), build_date=on_date.isoformat())
     errors = report.errors
-    con = con or duckdb.connect()
+    con = con or scratch_connection()
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
 
     descriptor = load_descriptor(package_path, errors)

@@ -28,9 +28,7 @@ CODE_FIELDS = {"uscc", "authority_uscc", "registration_no", "org_code", "decisio
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
 
 # RE2 has no look-around: a digit boundary is matched explicitly.
-ID_CANDIDATE = r"(?:^|[^0-9A-Za-z])([0-9]{6}(?:19|20)[0-9*]{2}[0-9*]{4}[0-9*]{3}[0-9Xx*])(?:$|[^0-9A-Za-z])"
 MASKED_ID = r"[0-9]{3,6}\*{4,}[0-9Xx*]{0,4}"
-PHONE = r"(?:^|[^0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?:$|[^0-9])"
 
 
 def org_code_ok(code: str) -> bool:
@@ -87,31 +85,37 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
             errors.append(ValidationError("uscc-required", resource=table.name, file=str(table.path), row=rowid + 2, field="uscc"))
 
 
+# One cheap pattern finds every row that could hold an ID or phone number (a run of 11+
+# digits, a masked run, or a landline with its area code); the exact checks then run in
+# Python on those few rows only.
+CANDIDATE = r"[0-9]{11}|[0-9]{3}\*{4}|0[0-9]{2,3}-[0-9]{7}"
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])")
+PHONE_NUMBER = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+
+
 def check_personal_data(con, table: Table, errors: list[ValidationError]) -> None:
     text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string" and f["name"] not in CODE_FIELDS]
-    for name in text_fields:
-        col = q(name)
-        rows = con.execute(
-            f"""SELECT rowid, {col} FROM {table.sql}
-                WHERE regexp_matches({col}, '[0-9]{{6}}(19|20)[0-9*]{{2}}') OR regexp_matches({col}, {lit(MASKED_ID)})
-                   OR regexp_matches({col}, {lit(PHONE)}) ORDER BY 1"""
-        ).fetchall()
-        for rowid, value in rows:
+    if not text_fields:
+        return
+    joined = "concat_ws(chr(1), " + ", ".join(q(n) for n in text_fields) + ")"
+    rows = con.execute(
+        f"SELECT rowid, {', '.join(q(n) for n in text_fields)} FROM {table.sql} "
+        f"WHERE regexp_matches({joined}, {lit(CANDIDATE)}) ORDER BY 1"
+    ).fetchall()
+    for rowid, *values in rows:
+        for name, value in zip(text_fields, values):
+            if not value:
+                continue
             where = dict(resource=table.name, file=str(table.path), row=rowid + 2, field=name)
-            found_id = False
-            for m in re.finditer(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])", value):
-                candidate = m.group(0)
-                # Any partly masked number, or a full one whose birth date is a real date, is an ID
-                # number.  The check digit and region are not required: a mistyped ID number is still
-                # personal data, and python-stdnum's region table does not know every county code.
-                if "*" in candidate or _is_date(candidate[6:14]) or ric.is_valid(candidate):
-                    found_id = True
-            if re.search(MASKED_ID, value):
-                found_id = True
+            # Any partly masked number, or a full one whose birth date is a real date, is an ID
+            # number.  The check digit and region are not required: a mistyped ID number is still
+            # personal data, and python-stdnum's region table does not know every county code.
+            found_id = any("*" in m.group(0) or _is_date(m.group(0)[6:14]) or ric.is_valid(m.group(0))
+                           for m in ID_NUMBER.finditer(value)) or re.search(MASKED_ID, value) is not None
             if found_id:
                 # The value itself is personal data: the report must not repeat it.
                 errors.append(ValidationError("personal-id-number", value="（已隐去 / withheld）", **where))
-            if re.search(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])", value):
+            elif PHONE_NUMBER.search(value):
                 errors.append(ValidationError("phone-number", value="（已隐去 / withheld）", **where))
 
 

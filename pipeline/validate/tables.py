@@ -168,47 +168,66 @@ TYPE_NAMES = {"integer": "整数/integer", "number": "数字/number", "date": "�
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, table: Table, errors: list[ValidationError]) -> None:
+    """Every per-cell constraint of the schema, evaluated in one pass over the table.
+
+    Each check is a SQL predicate that is TRUE when a cell breaks it.  One query keeps the
+    rows where any predicate holds (few, in good data) and returns which ones did, so a
+    million rows cost one scan instead of one per field and constraint.  A cell that is not
+    of its type is reported once, as a type error, and skips its other constraints.
+    """
     schema = table.schema
     missing = schema.get("missingValues", [""])
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else pk
-    base = f"FROM {table.sql} WHERE __overflow0 IS NULL"  # ragged rows are reported once, as such
-    where = dict(resource=table.name, file=str(table.path))
-
-    def report(code: str, sql: str, field_name: str, detail=None):
-        for rowid, value, *extra in con.execute(sql + " ORDER BY 1").fetchall():
-            d = detail if detail is not None else (extra[0] if extra else "")
-            errors.append(ValidationError(code, row=rowid + 2, field=field_name, value=value, detail=str(d), **where))
-
+    checks: list[tuple[str, str, str, str, str]] = []  # (code, field, detail, predicate, shown value)
     for f in table.fields:
         name = f["name"]
         text = cell(name, missing)
         valid, value = typed(f, text)
         c = f.get("constraints", {})
+        present = f"{text} IS NOT NULL"
+        good = f"{present} AND ({valid})"
         if c.get("required") or name in pk:
-            report("required", f"SELECT rowid, NULL {base} AND {q(name)} IS NOT NULL AND {text} IS NULL", name)
+            checks.append(("required", name, "", f"{q(name)} IS NOT NULL AND {text} IS NULL", "NULL"))
         if f.get("type", "string") in TYPE_NAMES:
-            report("type-error", f"SELECT rowid, {text} {base} AND {text} IS NOT NULL AND NOT ({valid})", name, TYPE_NAMES[f["type"]])
-        good = f"{base} AND {text} IS NOT NULL AND ({valid})"
+            checks.append(("type-error", name, TYPE_NAMES[f["type"]], f"{present} AND NOT ({valid})", text))
         if "enum" in c:
             allowed = ", ".join(lit(v) for v in c["enum"])
-            report("enum", f"SELECT rowid, {text} {good} AND {value} NOT IN ({allowed})", name, " / ".join(map(str, c["enum"])))
+            checks.append(("enum", name, " / ".join(map(str, c["enum"])), f"{good} AND {value} NOT IN ({allowed})", text))
         if "pattern" in c:
-            report("pattern", f"SELECT rowid, {text} {good} AND NOT regexp_full_match({text}, {lit(c['pattern'])})", name, c["pattern"])
+            checks.append(("pattern", name, c["pattern"], f"{good} AND NOT regexp_full_match({text}, {lit(c['pattern'])})", text))
         for key, code, op in (("minimum", "minimum", "<"), ("maximum", "maximum", ">")):
             if key in c:
-                bound = c[key]
-                bound_sql = f"DATE {lit(bound)}" if f.get("type") == "date" else lit(bound)
-                report(code, f"SELECT rowid, {text} {good} AND {value} {op} {bound_sql}", name, bound)
+                bound_sql = f"DATE {lit(c[key])}" if f.get("type") == "date" else lit(c[key])
+                checks.append((code, name, str(c[key]), f"{good} AND {value} {op} {bound_sql}", text))
         for key, code, op in (("minLength", "min-length", "<"), ("maxLength", "max-length", ">")):
             if key in c:
-                report(code, f"SELECT rowid, {text} {good} AND length({text}) {op} {int(c[key])}", name, c[key])
-        if c.get("unique") and [name] != pk:
-            report("unique", _duplicates_sql(table, [text], base), name)
+                checks.append((code, name, str(c[key]), f"{good} AND length({text}) {op} {int(c[key])}", text))
+    where = dict(resource=table.name, file=str(table.path))
+    if checks:
+        flags = ", ".join(f"coalesce({pred}, false)" for _, _, _, pred, _ in checks)
+        values = ", ".join(shown for *_, shown in checks)
+        any_bad = " OR ".join(f"coalesce({pred}, false)" for _, _, _, pred, _ in checks)
+        sql = (f"SELECT rowid, [{flags}], [{values}] FROM {table.sql} "
+               f"WHERE __overflow0 IS NULL AND ({any_bad}) ORDER BY rowid")
+        for rowid, hits, shown in con.execute(sql).fetchall():
+            for (code, name, detail, _, _), hit, value in zip(checks, hits, shown):
+                if hit:
+                    errors.append(ValidationError(code, row=rowid + 2, field=name, value=value, detail=detail, **where))
 
+    base = f"FROM {table.sql} WHERE __overflow0 IS NULL"  # ragged rows are reported once, as such
+    for f in table.fields:
+        if f.get("constraints", {}).get("unique") and [f["name"]] != pk:
+            _report_duplicates(con, table, "unique", [f["name"]], base, errors)
     if pk:
-        texts = [cell(n, missing) for n in pk]
-        report("primary-key", _duplicates_sql(table, texts, base), ",".join(pk))
+        _report_duplicates(con, table, "primary-key", pk, base, errors)
+
+
+def _report_duplicates(con, table: Table, code: str, names: list[str], base: str, errors: list[ValidationError]) -> None:
+    texts = [cell(n, table.schema.get("missingValues", [""])) for n in names]
+    for rowid, value, first in con.execute(_duplicates_sql(table, texts, base) + " ORDER BY 1").fetchall():
+        errors.append(ValidationError(code, resource=table.name, file=str(table.path), row=rowid + 2,
+                                      field=",".join(names), value=value, detail=str(first)))
 
 
 def _duplicates_sql(table: Table, texts: list[str], base: str) -> str:

@@ -1,0 +1,271 @@
+"""Datasette metadata rendered from the package descriptor, the mart YAML and queries.yml.
+
+Table and column titles and descriptions come from datasets/datapackage.json (package
+tables) and pipeline/sql/marts/*.yml (marts), through pipeline.export.table_schemas,
+the same function that decides what safety.db contains: metadata cannot describe a
+column the database lacks, or miss one it has.  This module adds only what is
+Datasette's: units, facets, sorts, full-text search, links to the site, saved queries.
+
+The committed metadata.json (repository root) is this rendered with the default base
+URLs; `python -m pipeline datasette-metadata` rewrites it and a test keeps it current.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import yaml
+
+from pipeline import paths
+from pipeline.datasette.config import HERE, datasette_url, site_url
+from pipeline.export import DB_NAME, FTS, PUBLIC_TABLES, table_schemas
+
+METADATA_JSON = paths.ROOT / "metadata.json"
+QUERIES_YML = HERE / "queries.yml"
+
+# Site page (relative to the site's base URL) that presents each table.
+TABLE_PAGES = {
+    "indicator_status": "indicators/",
+    "target_levels_2020": "targets-13th/",
+    "indicators": "indicators/",
+    "observations": "indicators/",
+    "baseline_links": "targets-13th/",
+    "campaign_results": "enforcement/",
+    "commitments": "targets-13th/",
+    "enforcement_by_year": "enforcement/",
+    "penalties": "enforcement/",
+    "blacklist": "blacklist/",
+    "blacklist_takedowns": "blacklist/",
+    "passages": "source/",
+    "build_info": "changelog/",
+}
+SOURCE_PAGE = "source/"  # the plan's text, one anchor per passage_id
+METHODOLOGY_PAGE = "methodology/"
+# Tables whose rows come from agencies' publications, not from the plan.
+AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns"}
+
+# Units of every numeric column ((zh, en)); "see unit" columns carry their unit per row.
+SEE_UNIT = ("见 unit 列", "see the unit column")
+YEAR = ("年（公历年份）", "calendar year")
+PERCENT = ("%", "percent")
+WAN = ("万元", "10,000 yuan")
+UNITS: dict[str, dict[str, tuple[str, str]]] = {
+    "indicator_status": {"baseline_year": YEAR, "baseline": SEE_UNIT, "target_year": YEAR, "target": SEE_UNIT,
+                         "reduction_pct": PERCENT, "actual": SEE_UNIT, "gap_to_target": SEE_UNIT,
+                         "gap_pct": PERCENT, "change_from_baseline": SEE_UNIT, "change_from_baseline_pct": PERCENT},
+    "target_levels_2020": {"reduction_pct": PERCENT, "base_year": YEAR, "target_year": YEAR,
+                           "baseline_value": SEE_UNIT, "target_level": SEE_UNIT},
+    "observations": {"period_start": YEAR, "period_end": YEAR, "base_year": YEAR, "value": SEE_UNIT},
+    "baseline_links": {"baseline_year": YEAR},
+    "campaign_results": {"year": YEAR, "value": SEE_UNIT, "amount_yuan": ("元", "yuan")},
+    "commitments": {"value": SEE_UNIT, "due_year": YEAR},
+    "enforcement_by_year": {"year": YEAR, "value": SEE_UNIT},
+    "penalties": {"fine_amount_wan": WAN, "confiscation_amount_wan": WAN},
+    "blacklist_takedowns": {"entries": ("条", "entries")},
+    "passages": {"line_start": ("行（全文文件的行号）", "line of the text file"),
+                 "line_end": ("行（全文文件的行号）", "line of the text file"),
+                 "char_start": ("字符（Unicode 字符偏移）", "Unicode characters"),
+                 "char_end": ("字符（Unicode 字符偏移）", "Unicode characters")},
+}
+# Numeric columns that count positions or number things: no unit.
+ORDINALS: dict[str, set[str]] = {
+    "indicator_status": {"table_no", "table_row"},
+    "indicators": {"table_no", "table_row"},
+    "campaign_results": {"seq"},
+    "commitments": {"seq"},
+    "passages": {"seq", "chapter", "section", "item", "table_no", "table_row"},
+}
+
+# Facets shown on a table page.  None on penalties: at millions of rows each facet is
+# a GROUP BY over the filtered rows on every request; ask for one with ?_facet=.
+FACETS = {
+    "indicator_status": ["plan", "status_zh"],
+    "target_levels_2020": ["name_match"],
+    "indicators": ["plan", "unit", "period_kind"],
+    "observations": ["kind", "indicator_id", "unit"],
+    "baseline_links": ["name_match"],
+    "campaign_results": ["unit"],
+    "commitments": ["kind", "topic_zh"],
+    "enforcement_by_year": ["year", "source", "unit"],
+    "blacklist": ["regime", "deciding_authority"],
+    "blacklist_takedowns": ["reason_zh", "regime", "deciding_authority"],
+    "passages": ["kind", "chapter"],
+}
+# Default order: ("sort" | "sort_desc", column).  Tables not listed keep their primary key order.
+SORTS = {
+    "observations": ("sort", "indicator_id"),
+    "campaign_results": ("sort", "seq"),
+    "commitments": ("sort", "seq"),
+    "enforcement_by_year": ("sort", "year"),
+    "penalties": ("sort_desc", "decision_date"),
+    "blacklist": ("sort_desc", "listing_date"),
+    "blacklist_takedowns": ("sort_desc", "taken_down_on"),
+    "passages": ("sort", "seq"),
+}
+
+BUILD_INFO = {
+    "title": "构建信息", "title_en": "Build information",
+    "description": "本数据库所依据的数据日期和数据包版本。公开的表（黑名单、行政处罚）都反映这一天的公示状态。\n"
+                   "The date the data describes and the package version. The public tables (blacklist, penalties) show what was public on this day.",
+    "schema": {"fields": [
+        {"name": "build_date", "type": "date", "title": "数据日期", "title_en": "Build date",
+         "description": "构建日期（中国时间），即公示状态的判断日期。\nBuild date (China time): the day public display is judged on."},
+        {"name": "package_version", "type": "string", "title": "数据包版本", "title_en": "Package version",
+         "description": "datapackage.json 中的版本号。\nVersion in datapackage.json."},
+    ]},
+}
+
+
+def load_queries() -> dict:
+    return yaml.safe_load(QUERIES_YML.read_text(encoding="utf-8"))
+
+
+def _sql_text(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _bilingual(text: str) -> tuple[str, str]:
+    """Descriptions are 'Chinese\\nEnglish'; returns the two parts."""
+    zh, _, en = text.strip().partition("\n")
+    return zh.strip(), en.strip()
+
+
+def column_description(field: dict, unit: tuple[str, str] | None) -> str:
+    zh, en = _bilingual(field.get("description", ""))
+    title = field.get("title", field["name"])
+    title_en = field.get("title_en", "")
+    parts = [f"{title}（{title_en}）：{zh}" if title_en else f"{title}：{zh}"]
+    if en:
+        parts.append(en)
+    kind = field.get("type")
+    if unit:
+        parts.append(f"单位 / unit: {unit[0]} ({unit[1]})" if unit[0] != unit[1] else f"单位 / unit: {unit[0]}")
+    if kind == "date":
+        parts.append("日期格式 / format: YYYY-MM-DD")
+    if kind == "boolean":
+        parts.append("1 = 是 / true, 0 = 否 / false")
+    return " ".join(parts)
+
+
+def _link(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>'
+
+
+def _description_html(zh: str, en: str, links: list[tuple[str, str]]) -> str:
+    out = f"<p>{html.escape(zh)}</p>"
+    if en:
+        out += f'<p lang="en">{html.escape(en)}</p>'
+    if links:
+        out += "<p>" + " · ".join(_link(u, t) for t, u in links) + "</p>"
+    return out
+
+
+def table_metadata(name: str, info: dict, site: str) -> dict:
+    zh, en = _bilingual(info["description"])
+    page = site + TABLE_PAGES[name]
+    title = f"{info['title']} / {info['title_en']}" if info.get("title_en") else info["title"]
+    links = [("网站页面 / site page", page)]
+    if name in AGENCY_TABLES:
+        source, source_url = "机关公开的记录，每行见 source_url / records published by agencies (source_url per row)", site + METHODOLOGY_PAGE
+    else:
+        source, source_url = "南昌市安全生产“十三五”规划（原文，逐段编号）/ the plan's text, by passage", site + SOURCE_PAGE
+        links.append(("原文 / source text", source_url))
+    meta = {
+        "title": title,
+        "description": f"{zh}\n{en}".strip(),
+        "description_html": _description_html(zh, en, links),
+        "about": "网站页面 / site page",
+        "about_url": page,
+        "source": source,
+        "source_url": source_url,
+    }
+    units = UNITS.get(name, {})
+    meta["columns"] = {f["name"]: column_description(f, units.get(f["name"])) for f in info["schema"]["fields"]}
+    if name in SORTS:
+        key, column = SORTS[name]
+        meta[key] = column
+    if name in FACETS:
+        meta["facets"] = FACETS[name]
+    if name in FTS:
+        meta["fts_table"] = f"{name}_fts"
+        meta["fts_pk"] = "rowid"
+    return meta
+
+
+def query_metadata(name: str, q: dict, site: str, dsurl: str) -> dict:
+    zh, en = _bilingual(q["description"])
+    sql = q["sql"].replace("{{site_url}}", _sql_text(site)).replace("{{datasette_url}}", _sql_text(dsurl))
+    page = site + q["page"]
+    meta = {
+        "title": q["title"],
+        "description": f"{zh}\n{en}",
+        "description_html": _description_html(zh, en, [("网站页面 / site page", page)]),
+        "about": "网站页面 / site page",
+        "about_url": page,
+        "sql": sql,
+    }
+    if q.get("params"):
+        meta["params"] = list(q["params"])
+    return meta
+
+
+def render_metadata(descriptor: dict | None = None, *, site: str | None = None, dsurl: str | None = None,
+                    demo: bool = False) -> dict:
+    """The metadata dict for Datasette.  `site` and `dsurl` default to $SITE_URL and
+    $DATASETTE_URL (then localhost:8000 and :8001)."""
+    descriptor = descriptor or json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+    site, dsurl = site_url(site), datasette_url(dsurl)
+    schemas = table_schemas(descriptor)
+    schemas["build_info"] = BUILD_INFO
+    licence = descriptor["licenses"][0]
+    src = descriptor["sources"][0]
+    zh, en = _bilingual(descriptor["description"])
+    title = f"{descriptor['title']} / {descriptor['title_en']}"
+    if demo:
+        warn = "演示数据：行政处罚和黑名单记录全部虚构，不得引用。"
+        warn_en = "DEMO: every penalty and blacklist record here is fictional; do not cite."
+        title = "【演示·虚构数据 DEMO】" + title
+        zh, en = f"{warn}{zh}", f"{warn_en} {en}"
+    top_links = [("网站 / site", site), ("API 说明 / how to query", site + "api/"), ("原文 / source text", site + SOURCE_PAGE)]
+    db_zh = ("每张表都可以筛选、排序、全文搜索，并导出为 CSV 或 JSON；预设查询回答常见问题，每个答案都有可引用的网址。"
+             "黑名单和行政处罚只含数据日期（见 build_info 表）仍在公示期内的记录。")
+    db_en = ("Every table can be filtered, sorted, searched and exported as CSV or JSON; saved queries answer common "
+             "questions, each with a citable URL. The blacklist and penalties hold only records still public on the "
+             "build date (see build_info).")
+    database = {
+        "title": ("【演示·虚构数据 DEMO】" if demo else "") + "全部表格与预设查询 / All tables and saved queries",
+        "description": f"{db_zh}\n{db_en}",
+        "description_html": _description_html(db_zh, db_en, [("API 说明 / how to query", site + "api/")]),
+        "tables": {name: table_metadata(name, schemas[name], site) for name in [t[0] for t in PUBLIC_TABLES] + ["build_info"]},
+        "queries": {name: query_metadata(name, q, site, dsurl) for name, q in load_queries().items()},
+    }
+    return {
+        "title": title,
+        "description": f"{zh}\n{en}",
+        "description_html": _description_html(zh, en, top_links),
+        "license": licence["name"],
+        "license_url": licence["path"],
+        "source": src["title"],
+        "source_url": site + SOURCE_PAGE,
+        "about": "网站 / site",
+        "about_url": site,
+        "databases": {DB_NAME: database},
+        # read by pipeline/datasette/plugins/nanchang_links.py
+        "plugins": {"nanchang-links": {"site_url": site, "source_page": SOURCE_PAGE}},
+    }
+
+
+def dumps(metadata: dict) -> str:
+    return json.dumps(metadata, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_metadata(path: Path = METADATA_JSON, descriptor: dict | None = None, **kwargs) -> Path:
+    """Render and write metadata.json (only when its content changed); returns the path."""
+    text = dumps(render_metadata(descriptor, **kwargs))
+    path = Path(path)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path

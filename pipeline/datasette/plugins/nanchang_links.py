@@ -1,0 +1,31 @@
+"""Links from Datasette cells back to the site and across the data (HTML pages only).
+
+passage_id -> the passage on the site's source page ({site_url}source/#t1-r7)
+uscc       -> the enterprise_history saved query for that code
+Reads only; configured by metadata.json -> plugins -> nanchang-links.
+"""
+
+import re
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+PASSAGE = re.compile(r"^[a-z0-9-]+$")
+USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+PASSAGE_COLUMNS = {"passage_id", "corroborating_passage_id"}
+USCC_COLUMNS = {"uscc"}
+
+
+@hookimpl
+def render_cell(value, column, database, datasette):
+    if not isinstance(value, str):
+        return None
+    config = datasette.plugin_config("nanchang-links") or {}
+    if column in PASSAGE_COLUMNS and PASSAGE.match(value) and config.get("site_url"):
+        url = f"{config['site_url']}{config.get('source_page', 'source/')}#{value}"
+        return Markup(f'<a href="{escape(url)}" title="原文段落 / source passage">{escape(value)}</a>')
+    if column in USCC_COLUMNS and USCC.match(value):
+        url = datasette.urls.database(database) + "/enterprise_history?" + urlencode({"q": value})
+        return Markup(f'<a href="{escape(url)}" title="该单位的全部记录 / history of this enterprise">{escape(value)}</a>')
+    return None

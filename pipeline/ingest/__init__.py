@@ -1,0 +1,16 @@
+"""Ingest what agencies publish: messy spreadsheets in, validated rows out, nothing lost.
+
+    python -m pipeline ingest FILE --into penalties|blacklist|campaign [--dry-run]
+                              [--package PATH] [--date YYYY-MM-DD] [--sheet NAME]
+
+read.py       CSV (UTF-8, UTF-8 BOM, GB18030, UTF-16; detected) and XLSX (merged headers)
+headers.py    header block and column mapping; the names are data, in headers.toml
+normalize.py  per-field normalisers: full-width forms, Chinese dates, amounts into 万元
+findings.py   ingest's own finding codes; personal data withheld from every report
+run.py        orchestration: normalise, sort out duplicates, validate with the pipeline's
+              validator, append accepted rows, quarantine rejected rows, summary
+"""
+
+from pipeline.ingest.run import TARGETS, Outcome, ingest, summary
+
+__all__ = ["TARGETS", "Outcome", "ingest", "summary"]

@@ -1,0 +1,181 @@
+"""python -m pipeline serve: the static site and Datasette together, stopped together.
+
+    site       build/site, served by Python's http.server in a thread   (default :8000)
+    datasette  build/data/safety.db, immutable, a child process         (default :8001)
+
+Both bind 127.0.0.1 unless --host says otherwise.  Ctrl-C (SIGINT) or SIGTERM stops
+Datasette, then the site, and the command exits 0; if Datasette dies on its own, the
+site is stopped too and the command exits 1.
+
+Datasette reads the committed metadata.json when the base URLs are the defaults;
+otherwise ($SITE_URL, $DATASETTE_URL, other ports, --demo) metadata is rendered for
+the URLs in effect into a temporary file.  The inspect file is the build's
+(build/datasette/inspect.json) when it matches the database, else computed here.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from pipeline import paths
+from pipeline.datasette import INSPECT_NAME, METADATA_JSON, datasette_command, inspect_data
+from pipeline.datasette.metadata import dumps, render_metadata
+from pipeline.export import DB_NAME
+
+STARTUP_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 10
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files; MkDocs' 404.html for missing pages; one log line per request."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def log_message(self, format, *args):
+        sys.stderr.write(f"site: {self.address_string()} {format % args}\n")
+
+
+def start_site(site_dir: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(SiteHandler, directory=str(site_dir))
+    httpd = http.server.ThreadingHTTPServer((host, port), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, name="site", daemon=True).start()
+    return httpd
+
+
+def _inspect_file(db: Path, build_dir: Path, workdir: Path) -> Path:
+    built = build_dir / "datasette" / INSPECT_NAME
+    if built.is_file():
+        data = json.loads(built.read_text(encoding="utf-8")).get(DB_NAME, {})
+        if data.get("size") == db.stat().st_size and built.stat().st_mtime >= db.stat().st_mtime:
+            return built
+    out = workdir / INSPECT_NAME
+    out.write_text(json.dumps(inspect_data(db), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
+def _metadata_file(site: str, dsurl: str, demo: bool, workdir: Path) -> Path:
+    text = dumps(render_metadata(site=site, dsurl=dsurl, demo=demo))
+    if METADATA_JSON.is_file() and METADATA_JSON.read_text(encoding="utf-8") == text:
+        return METADATA_JSON
+    out = workdir / "metadata.json"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout: float = STARTUP_TIMEOUT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> int:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: str = "127.0.0.1",
+          site_port: int = 8000, datasette_port: int = 8001, site_url: str | None = None,
+          datasette_url: str | None = None, demo: bool = False, with_site: bool = True) -> int:
+    build_dir = Path(build_dir)
+    site_dir = Path(site_dir) if site_dir else build_dir / "site"
+    db = build_dir / "data" / f"{DB_NAME}.db"
+    missing = [p for p in ([db] + ([site_dir / "index.html"] if with_site else [])) if not p.is_file()]
+    if missing:
+        print(f"✗ 缺少 / missing: {', '.join(map(str, missing))}\n  先构建 / build first: make build"
+              + (" (or: python -m pipeline demo)" if demo else ""), file=sys.stderr)
+        return 2
+    site = site_url or os.environ.get("SITE_URL") or f"http://localhost:{site_port}/"
+    dsurl = datasette_url or os.environ.get("DATASETTE_URL") or f"http://localhost:{datasette_port}/"
+
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum, _frame):
+        received.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as tmp:
+            return _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, demo, with_site,
+                        Path(tmp), stop)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if received:
+            print("已停止 / stopped", file=sys.stderr)
+
+
+def _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, demo, with_site, workdir, stop) -> int:
+    httpd = None
+    proc = None
+    try:
+        if with_site:
+            try:
+                httpd = start_site(site_dir, host, site_port)
+            except OSError as e:
+                print(f"✗ 网站端口 {site_port} 不可用 / site port unavailable: {e}", file=sys.stderr)
+                return 1
+        cmd = datasette_command(db, _metadata_file(site, dsurl, demo, workdir), _inspect_file(db, build_dir, workdir),
+                                host=host, port=datasette_port)
+        proc = subprocess.Popen(cmd)
+        local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{datasette_port}/-/versions.json"
+
+        def announce():
+            if wait_until_answers(local, proc) and not stop.is_set():
+                lines = ([f"网站 / site:   {site}"] if with_site else []) + [f"Datasette:     {dsurl}",
+                                                                               "按 Ctrl-C 停止 / press Ctrl-C to stop"]
+                print("\n".join(lines), flush=True)
+
+        threading.Thread(target=announce, name="announce", daemon=True).start()
+        while not stop.is_set() and proc.poll() is None:
+            stop.wait(0.2)
+        if not stop.is_set():
+            print(f"✗ Datasette 已退出 / Datasette exited with status {proc.returncode}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        if proc is not None:
+            stop_process(proc)
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()

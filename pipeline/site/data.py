@@ -1,0 +1,157 @@
+"""Load inputs: everything the site shows, read from the warehouse and the exports.
+
+Every figure on the site comes from here, and everything here comes from the
+warehouse tables (which trace to the plan) or from staging/data (the exports the
+download page lists).  Nothing is computed in this module beyond reshaping rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+Row = dict[str, Any]
+
+# Columns each page relies on; a model that stops producing one fails the build here,
+# with the table's name, instead of as a KeyError somewhere in a page writer.
+EXPECTED_COLUMNS: dict[str, set[str]] = {
+    "indicator_status": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "unit", "baseline_year",
+                         "baseline", "target_year", "target", "reduction_pct", "actual", "status", "status_zh",
+                         "gap_to_target", "gap_pct", "target_looser_than_baseline", "summary_zh",
+                         "assumption_zh", "passage_id", "quote"},
+    "target_levels_2020": {"indicator_id", "reduction_pct", "base_year", "target_year", "baseline_indicator_id",
+                           "baseline_value", "target_level", "derivation", "name_match", "assumption_zh"},
+    "stg_indicators": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "name_en", "unit",
+                       "period_kind", "passage_id", "definition_zh"},
+    "stg_observations": {"observation_id", "indicator_id", "kind", "period_start", "period_end", "value",
+                         "value_as_written", "unit", "passage_id", "table_column", "quote",
+                         "corroborating_passage_id", "corroborating_quote", "note_zh"},
+    "stg_campaign_results": {"year", "measure_id", "seq", "campaign_zh", "measure_zh", "value", "unit",
+                             "value_as_written", "amount_yuan", "passage_id", "quote"},
+    "stg_commitments": {"commitment_id", "seq", "kind", "topic_zh", "subject_zh", "commitment_zh", "value",
+                        "unit", "value_as_written", "due_year", "due_as_written", "passage_id", "quote", "note_zh"},
+    "enforcement_by_year": {"year", "source", "measure", "measure_zh", "value", "unit", "passage_id", "quote"},
+    "penalties_public": {"decision_number", "party_name", "party_category", "penalty_category", "penalty_content",
+                         "fine_amount_wan", "decision_date", "publicity_until", "authority", "violation_type",
+                         "legal_basis", "source_url"},
+    "blacklist_public": {"enterprise_name", "uscc", "regime", "listing_situation", "legal_basis",
+                         "deciding_authority", "listing_date", "display_until", "remedy", "source_url", "days_left"},
+    "blacklist_takedowns": {"regime", "deciding_authority", "reason_zh", "listing_date", "display_until",
+                            "taken_down_on", "entries"},
+    "stg_passages": {"passage_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
+                     "locator_zh", "text"},
+}
+
+
+@dataclass
+class DataFile:
+    """One downloadable file of staging/data, as the output datapackage describes it."""
+
+    path: str            # relative to data/, e.g. csv/indicators.csv
+    title: str
+    format: str
+    mediatype: str
+    bytes: int
+    sha256: str
+    table: str | None = None   # the public table it holds, if any
+    rows: int | None = None
+
+
+@dataclass
+class SiteData:
+    build_date: dt.date
+    package_version: str
+    descriptor: dict                      # the input datapackage.json
+    package: dict                         # staging/data/datapackage.json (the output one)
+    status: list[Row]                     # indicator_status, 表1 rows first
+    levels: dict[str, Row]                # target_levels_2020 by indicator_id
+    indicators: dict[str, Row]            # stg_indicators by indicator_id, in file order
+    observations: list[Row]
+    campaign: list[Row]
+    commitments: list[Row]
+    enforcement: list[Row]
+    penalties: list[Row]                  # penalties_public: already limited to the display period
+    blacklist: list[Row]                  # blacklist_public: already limited to the display period
+    takedowns: list[Row]                  # blacklist_takedowns: dates and counts only
+    passages: list[Row]
+    files: list[DataFile] = field(default_factory=list)
+    checksums: dict[str, str] = field(default_factory=dict)   # SHA256SUMS: path -> sha256
+
+    # -- convenience views -------------------------------------------------
+    def status_of(self, indicator_id: str) -> Row | None:
+        return next((r for r in self.status if r["indicator_id"] == indicator_id), None)
+
+    def observations_of(self, indicator_id: str) -> list[Row]:
+        return [o for o in self.observations if o["indicator_id"] == indicator_id]
+
+    def plan_rows(self, plan: str) -> list[Row]:
+        return [r for r in self.status if r["plan"] == plan]
+
+    @property
+    def passage_ids(self) -> set[str]:
+        return {p["passage_id"] for p in self.passages}
+
+    @property
+    def five_year_totals(self) -> list[Row]:
+        return [o for o in self.observations
+                if self.indicators[o["indicator_id"]]["period_kind"] == "five_year_total"]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, relation: str, order: str = "") -> list[Row]:
+    cur = con.execute(f"SELECT * FROM {relation} {order}")
+    names = [d[0] for d in cur.description]
+    missing = EXPECTED_COLUMNS.get(relation, set()) - set(names)
+    if missing:
+        raise RuntimeError(f"site: {relation} lacks the columns {sorted(missing)} the pages show")
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def read_checksums(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        if name:
+            out[name] = digest
+    return out
+
+
+def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> SiteData:
+    """Read everything the pages need; check that the exports agree with their checksums."""
+    build_date, version = con.execute("SELECT build_date, package_version FROM build_info").fetchone()
+    indicators = _rows(con, "stg_indicators")
+    package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    checksums = read_checksums(data_dir / "SHA256SUMS")
+    files = []
+    for r in package["resources"]:
+        sha = r["hash"].removeprefix("sha256:")
+        if checksums.get(r["path"]) != sha:
+            raise RuntimeError(f"site: {r['path']} has sha256 {sha} in datapackage.json but "
+                               f"{checksums.get(r['path'])} in SHA256SUMS")
+        files.append(DataFile(path=r["path"], title=r.get("title") or r["name"], format=r["format"],
+                              mediatype=r["mediatype"], bytes=r["bytes"], sha256=sha,
+                              table=r["name"].split(".")[0],
+                              rows=r.get("rows")))
+    return SiteData(
+        build_date=build_date,
+        package_version=version,
+        descriptor=descriptor,
+        package=package,
+        status=_rows(con, "indicator_status"),
+        levels={r["indicator_id"]: r for r in _rows(con, "target_levels_2020")},
+        indicators={r["indicator_id"]: r for r in indicators},
+        observations=_rows(con, "stg_observations"),
+        campaign=_rows(con, "stg_campaign_results", "ORDER BY year, seq"),
+        commitments=_rows(con, "stg_commitments", "ORDER BY seq"),
+        enforcement=_rows(con, "enforcement_by_year"),
+        penalties=_rows(con, "penalties_public"),
+        blacklist=_rows(con, "blacklist_public"),
+        takedowns=_rows(con, "blacklist_takedowns"),
+        passages=_rows(con, "stg_passages", "ORDER BY seq"),
+        files=files,
+        checksums=checksums,
+    )

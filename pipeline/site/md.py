@@ -1,0 +1,107 @@
+"""Small, pure helpers for writing Markdown: escaping, tables, links, front matter.
+
+Links are written relative to the Markdown file that contains them (`../source.md#t1-r7`),
+as any Markdown site generator resolves them; MkDocs checks every one in strict mode.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+
+import yaml
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def esc(text: object) -> str:
+    """Text safe inside Markdown (paragraphs and table cells): HTML-escaped, Markdown
+    punctuation backslash-escaped, newlines folded into spaces."""
+    if text is None:
+        return ""
+    s = html.escape(str(text), quote=False)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return re.sub(r"\s*\n\s*", " ", s).strip()
+
+
+def h(text: object) -> str:
+    """Text safe inside raw HTML."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def num(v: float | int | None, missing: str = "—") -> str:
+    """A number as the plan writes it: 259, 0.71, 210.6, 1598 (no separators, no .0)."""
+    if v is None:
+        return missing
+    f = float(v)
+    if f.is_integer():
+        return str(int(f))
+    return f"{round(f, 6):.6f}".rstrip("0").rstrip(".")
+
+
+def signed_pct(v: float | None) -> str:
+    """+2.3% / −6.4% (true minus sign)."""
+    if v is None:
+        return "—"
+    text = num(abs(v))
+    return f"+{text}%" if v > 0 else (f"−{text}%" if v < 0 else "0%")
+
+
+def size(n: int) -> str:
+    """Bytes for people: 1.2 MB, 48 KB, 312 B (1 KB = 1000 B)."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.0f} KB" if n >= 10_000 else f"{n / 1_000:.1f} KB"
+    return f"{n} B"
+
+
+def rel(from_md: str, to: str) -> str:
+    """Link from the Markdown file `from_md` to docs path `to` (both relative to the
+    docs root; `to` may carry #anchor or ?query)."""
+    path, sep, rest = to.partition("#")
+    start = posixpath.dirname(from_md) or "."
+    target = posixpath.relpath(path, start) if path else ""
+    return target + (sep + rest if sep else "")
+
+
+def link(text: str, from_md: str, to: str) -> str:
+    return f"[{esc(text)}]({rel(from_md, to)})"
+
+
+def ext_link(text: str, url: str) -> str:
+    """A link to another site (Datasette, a source URL). Markdown-escaped URL."""
+    return f"[{esc(text)}](<{url}>)"
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str] | None = None) -> str:
+    """A Markdown table. Cells are used as given (escape them with esc() first);
+    `align` per column: 'l', 'r' or 'c'."""
+    align = align or ["l"] * len(header)
+    marks = {"l": "---", "r": "---:", "c": ":---:"}
+    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
+    for r in rows:
+        cells = [str(c) if c not in (None, "") else "—" for c in r]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def front_matter(meta: dict) -> str:
+    """YAML front matter; keys in the given order, Chinese kept readable."""
+    body = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
+    return f"---\n{body}---\n\n"
+
+
+STATUS_CLASS = {"达成": "met", "未达成": "missed", "无数据": "nodata"}
+
+
+def status_badge(status_zh: str) -> str:
+    """The status as words in a coloured label (the words carry the meaning)."""
+    return f'<span class="status status--{STATUS_CLASS.get(status_zh, "nodata")}">{h(status_zh)}</span>'
+
+
+def quote_block(quote: str, source_link: str) -> str:
+    """A verbatim quote with its source passage link under it."""
+    return f"> {esc(quote)}\n>\n> —— {source_link}\n"
