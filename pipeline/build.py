@@ -42,8 +42,12 @@ class BuildFailed(Exception):
     pass
 
 
-def fingerprint(package: Path, on_date: dt.date, with_site: bool) -> str:
-    h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}\n".encode())
+def fingerprint(package: Path, on_date: dt.date, with_site: bool, out: Path) -> str:
+    h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}|{os.environ.get('SITE_URL')}|"
+                       f"{os.environ.get('DATASETTE_URL')}\n".encode())
+    releases_index = out / "releases" / "index.json"  # the changelog and the corrections baseline
+    if releases_index.exists():
+        h.update(releases_index.read_bytes())
     files: set[Path] = set()
     for pattern in INPUT_GLOBS:
         files.update(p for p in paths.ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
@@ -54,12 +58,13 @@ def fingerprint(package: Path, on_date: dt.date, with_site: bool) -> str:
 
 
 def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.date | None = None,
-          with_site: bool = True, force: bool = False, demo: bool = False) -> int:
+          with_site: bool = True, force: bool = False, demo: bool = False, release: dict | None = None) -> int:
+    """Build and publish; `release` is the releases-table row of a release being made."""
     started = time.perf_counter()
     package = Path(package).resolve()
     out = Path(out).resolve()
     on_date = on_date or default_build_date()
-    stamp = fingerprint(package, on_date, with_site) + ("-demo" if demo else "")
+    stamp = fingerprint(package, on_date, with_site, out) + ("-demo" if demo else "")
     current = out / "current"
     if not force and (current / "inputs.sha256").is_file() and (current / "inputs.sha256").read_text().strip() == stamp:
         print(f"✓ 已是最新，无需重建 / up to date, nothing to do ({time.perf_counter() - started:.2f} s)")
@@ -68,7 +73,7 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out.parent))
     try:
-        _build_into(staging, package, on_date, with_site, demo, out)
+        _build_into(staging, package, on_date, with_site, demo, out, release)
         (staging / "inputs.sha256").write_text(stamp + "\n")
         _publish(staging, out)
     except BuildFailed:
@@ -81,13 +86,16 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
     return 0
 
 
-def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool, demo: bool, out: Path) -> None:
+def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool, demo: bool, out: Path,
+                release: dict | None) -> None:
     from pipeline.export import export_all
     from pipeline.models import run_models
+    from pipeline.release import previous_package, releases_table
 
     con = duckdb.connect(str(staging / "warehouse.duckdb"))
     try:
-        report, _ = validate_package(package, con=con, on_date=on_date)
+        previous = previous_package(out, before=release["version"] if release else None)
+        report, _ = validate_package(package, con=con, on_date=on_date, previous=previous)
         print_report(report)
         write_report(report, out / "reports")
         if not report.ok:
@@ -97,6 +105,7 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
         descriptor = json.loads(package.read_text(encoding="utf-8"))
         source = next(r for r in descriptor["resources"] if r["name"] == "source_text")
         marts = run_models(con, on_date, source["hash"].removeprefix("sha256:"), descriptor.get("version", ""))
+        releases_table(con, out, pending=release)
         print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
         export_all(con, descriptor, package.parent / source["path"], staging / "data", on_date)
         print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
@@ -104,6 +113,9 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
             from pipeline.site import build_site
 
             build_site(con, descriptor, staging, on_date, demo=demo)
+            from pipeline.feeds import write_release_feed
+
+            write_release_feed(con, staging / "site" / "releases.xml")
     finally:
         con.close()
 

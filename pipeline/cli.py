@@ -85,6 +85,15 @@ def cmd_datasette_metadata(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    import datetime as dt
+
+    from pipeline.release import release
+
+    on_date = dt.date.fromisoformat(args.date) if args.date else None
+    return release(args.version, Path(args.package), Path(args.out), on_date=on_date)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--demo", action="store_true", help="label as fictional demo data")
     p.add_argument("--check", action="store_true", help="exit 1 if the file differs from what would be written")
     p.set_defaults(func=cmd_datasette_metadata)
+
+    p = sub.add_parser("release", help="build and archive a versioned release under build/releases/VERSION")
+    p.add_argument("version", help="must equal the version in datapackage.json")
+    p.add_argument("--package", default=str(paths.PACKAGE))
+    p.add_argument("--out", default=str(paths.BUILD))
+    p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    p.set_defaults(func=cmd_release)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -36,6 +36,8 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
     ("penalties", "penalties_public", "package"),
     ("blacklist", "blacklist_public", "package"),
     ("blacklist_takedowns", "blacklist_takedowns", "mart"),
+    ("corrections", "stg_corrections", "package"),
+    ("releases", "releases", "mart"),
     ("passages", "stg_passages", "package"),
 ]
 
@@ -53,6 +55,7 @@ FTS = {
     "penalties": ["party_name", "violation_type", "violation_facts", "penalty_content", "authority", "legal_basis"],
     "blacklist": ["enterprise_name", "listing_situation", "deciding_authority", "legal_basis"],
     "passages": ["text", "locator_zh"],
+    "corrections": ["reason_zh", "record_key", "requested_by"],
 }
 
 

@@ -99,8 +99,11 @@ def load_descriptor(path: Path, errors: list[ValidationError]) -> dict | None:
 
 
 def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
-                     on_date: dt.date | None = None) -> tuple[Report, duckdb.DuckDBPyConnection]:
-    """Validate; returns the report and a connection holding the raw tables (schema `raw`)."""
+                     on_date: dt.date | None = None, previous: Path | None = None) -> tuple[Report, duckdb.DuckDBPyConnection]:
+    """Validate; returns the report and a connection holding the raw tables (schema `raw`).
+
+    `previous` is the curated package of the last release (build/releases/V/package): every
+    value that differs from it must have a corrections record."""
     started = time.perf_counter()
     package_path = Path(package_path).resolve()
     on_date = on_date or build_date()
@@ -140,20 +143,25 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
     for table in tables.values():
         if table.loaded:
             rules.check_identifiers(con, table, errors)
-            rules.check_personal_data(con, table, errors) if table.name in ("penalties", "blacklist") else None
+            if table.name in ("penalties", "blacklist", "corrections"):
+                rules.check_personal_data(con, table, errors)
             rules.check_dates(con, table, on_date, errors)
             rules.check_amounts(con, table, errors)
     rules.check_reconciliation(con, tables, errors)
     if source_path and source_path.exists():
         rules.check_passages(con, tables, source_path, errors)
     rules.check_citations(con, tables, errors)
+    rules.check_requesters(con, tables, errors)
+    if previous is not None and (Path(previous) / "datapackage.json").is_file():
+        rules.check_corrections(con, tables, Path(previous), errors)
 
     errors.sort(key=lambda e: (e.file or "", e.resource or "", e.row or 0, e.field or "", e.code))
     report.seconds = time.perf_counter() - started
     return report, con
 
 
-def print_report(report: Report, limit: int = 60, stream=sys.stdout) -> None:
+def print_report(report: Report, limit: int = 60, stream=None) -> None:
+    stream = stream or sys.stdout
     errs = report.errors
     if not errs:
         print(f"✓ 数据包有效 / package valid: {report.package} ({', '.join(f'{k} {v}' for k, v in report.tables.items())}) "

@@ -46,6 +46,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "future-date": ("error", "日期 {value} 晚于构建日期 {detail}", "Date {value} is after the build date {detail}"),
     "amount-precision": ("error", "金额 {value} 万元超过6位小数（精确到分即可）", "Amount {value} (万元) has more than 6 decimals (the fen is enough)"),
     "campaign-reconciliation": ("warning", "{detail}", "{detail}"),
+    # releases and corrections
+    "uncorrected-change": ("error", "已发布的值被改动却没有更正记录：{detail}", "A published value changed without a corrections record: {detail}"),
+    "private-person-named": ("error", "提出方“{value}”像是个人姓名；个人一律写“公众”", "Requester '{value}' looks like a person's name; write 公众 for private persons"),
     # citations
     "quote-not-in-passage": ("error", "引文不在出处段落 {detail} 中", "The quote is not in its passage {detail}"),
     "figure-not-in-quote": ("error", "数字“{value}”不在引文中：{detail}", "Figure '{value}' is not in the quote: {detail}"),

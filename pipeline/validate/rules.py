@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -359,3 +360,70 @@ def _check_row_citation(r: dict, text_of: dict, headers: dict, where: dict, erro
             errors.append(ValidationError("quote-not-in-passage", field="corroborating_quote", value=cq, detail=cp, **where))
         elif written and not figure_in(cq, written):
             errors.append(ValidationError("figure-not-in-quote", field="corroborating_quote", value=written, detail=cq, **where))
+
+
+# -- corrections against the previous release ----------------------------------------
+
+ORG_SUFFIXES = ("局", "委", "厅", "院", "会", "所", "公司", "中心", "部", "办", "社", "站", "队", "报", "台", "网", "大学",
+                "学校", "协会", "集团", "厂", "店", "处", "科", "组", "室", "政府", "法院", "检察院", "媒体", "杂志", "机构")
+
+
+def check_requesters(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
+    """A private person is recorded only as 公众: flag what looks like a personal name.
+
+    Heuristic: 2-4 Chinese characters with no organisational suffix (局, 公司, 报 ...)."""
+    table = tables.get("corrections")
+    if not (table and table.loaded):
+        return
+    for rowid, who in con.execute(f"SELECT rowid, requested_by FROM {table.sql} ORDER BY 1").fetchall():
+        if who and who not in ("公众", "本项目") and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", who) and not who.endswith(ORG_SUFFIXES):
+            errors.append(ValidationError("private-person-named", resource="corrections", file=str(table.path), row=rowid + 2,
+                                          field="requested_by", value=who))
+
+
+def check_corrections(con, tables: dict[str, Table], previous: Path, errors: list[ValidationError]) -> None:
+    """Every value that differs from the previous release needs a corrections record.
+
+    `previous` is a release's copy of the curated package (build/releases/V/package).
+    A changed cell matches a record with outcome 已更正 and the same table, key, field, old and
+    new value; a removed row matches field '(row)'.  Added rows need no record.
+    """
+    corrections = tables.get("corrections")
+    prev_desc = json.loads((previous / "datapackage.json").read_text(encoding="utf-8"))
+    for res in prev_desc.get("resources", []):
+        name = res["name"]
+        table = tables.get(name)
+        pk = res.get("schema", {}).get("primaryKey")
+        prev_path = previous / res.get("path", "")
+        if not (table and table.loaded and pk and prev_path.is_file()):
+            continue
+        pk = [pk] if isinstance(pk, str) else pk
+        prev = f'"prev_{name}"'
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {prev} AS SELECT * FROM read_csv(?, header=true, all_varchar=true, "
+                    f"nullstr='\x01', quote='\"', escape='\"', delim=',', auto_detect=false, "
+                    f"columns=?)", [str(prev_path), {f["name"]: "VARCHAR" for f in res["schema"]["fields"]}])
+        key = lambda alias: "concat_ws(', ', " + ", ".join(f"{alias}.{q(k)}" for k in pk) + ")"
+        shared = [f["name"] for f in res["schema"]["fields"] if f["name"] in table.field_names() and f["name"] not in pk]
+        parts = [f"""SELECT c.rowid + 2 AS row, {key('c')} AS k, {lit(f)} AS field, p.{q(f)} AS old, c.{q(f)} AS new
+                     FROM {table.sql} c JOIN {prev} p ON {key('c')} = {key('p')}
+                     WHERE coalesce(p.{q(f)}, '') <> coalesce(c.{q(f)}, '')""" for f in shared]
+        parts.append(f"""SELECT NULL AS row, {key('p')} AS k, '(row)' AS field, '(row)' AS old, '' AS new FROM {prev} p
+                         WHERE NOT EXISTS (SELECT 1 FROM {table.sql} c WHERE {key('c')} = {key('p')})""")
+        matched = "FALSE"
+        if corrections and corrections.loaded:
+            matched = f"""EXISTS (SELECT 1 FROM {corrections.sql} r WHERE r.outcome = '已更正' AND r.resource = {lit(name)}
+                          AND r.record_key = d.k AND r.field = d.field
+                          AND (d.field = '(row)' OR (coalesce(r.old_value, '') = coalesce(d.old, '')
+                                                     AND coalesce(r.new_value, '') = coalesce(d.new, ''))))"""
+        sql = f"SELECT row, k, field, old, new FROM ({' UNION ALL '.join(parts)}) d WHERE NOT {matched} ORDER BY row NULLS LAST, k, field"
+        personal = name in ("penalties", "blacklist")
+        for row, k, field, old, new in con.execute(sql).fetchall():
+            shown_old = "（已隐去）" if personal else old
+            shown_new = "（已隐去）" if personal else new
+            if field == "(row)":
+                detail = f"{name} 中主键 {k} 的行已删除 / row with key {k} removed"
+            else:
+                detail = f"{k}.{field}: “{shown_old}” → “{shown_new}”"
+            errors.append(ValidationError("uncorrected-change", resource=name, file=str(table.path), row=row, field=None if field == "(row)" else field,
+                                          value=k, detail=detail))
+        con.execute(f"DROP TABLE {prev}")

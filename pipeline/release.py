@@ -1,0 +1,220 @@
+"""python -m pipeline release VERSION: a dated, versioned, checksummed release.
+
+    build/releases/
+      index.json                 every release, oldest first (the last one is "previous")
+      VERSION/
+        manifest.json            version, build date, git commit, every file with bytes and sha256
+        data/                    the exports, exactly as published (with their datapackage.json)
+        package/                 the curated package the release was built from
+        diff.json                row-level differences from the previous release, by table
+        CHANGES.md               the same for people
+
+Releases are immutable: a version is written once.  Any value that differs from the
+previous release must come with a record in the corrections log, or the build fails.
+For tables about enterprises and people (penalties, blacklist) the diff gives counts
+only: a listing that has come down must not live on in a changelog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipeline import paths
+
+PERSONAL = ("penalties", "blacklist")
+
+
+def releases_dir(out: Path) -> Path:
+    return Path(out) / "releases"
+
+
+def index(out: Path) -> list[dict]:
+    path = releases_dir(out) / "index.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def previous_package(out: Path, before: str | None = None) -> Path | None:
+    """The curated package of the latest release (other than `before`), if any."""
+    entries = [e for e in index(out) if e["version"] != before]
+    if not entries:
+        return None
+    path = releases_dir(out) / entries[-1]["version"] / "package"
+    return path if (path / "datapackage.json").exists() else None
+
+
+def _read(con, path: Path, fields: list[str], alias: str) -> None:
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{alias}" AS SELECT * FROM read_csv(?, header=true, all_varchar=true, '
+                f"nullstr='\x01', quote='\"', escape='\"', delim=',', auto_detect=false, columns=?)",
+                [str(path), {f: "VARCHAR" for f in fields}])
+
+
+def diff_packages(old: Path | None, new: Path) -> dict:
+    """Row-level differences between two curated packages, keyed by primary key."""
+    new_desc = json.loads((new / "datapackage.json").read_text(encoding="utf-8"))
+    old_desc = json.loads((old / "datapackage.json").read_text(encoding="utf-8")) if old else {"resources": []}
+    old_res = {r["name"]: r for r in old_desc["resources"]}
+    con = duckdb.connect()
+    tables = {}
+    for res in new_desc["resources"]:
+        schema = res.get("schema")
+        if not schema or not schema.get("primaryKey") or res["name"] == "passages":
+            continue
+        name = res["name"]
+        pk = schema["primaryKey"]
+        pk = [pk] if isinstance(pk, str) else pk
+        fields = [f["name"] for f in schema["fields"]]
+        _read(con, new / res["path"], fields, "n")
+        if name in old_res and (old / old_res[name]["path"]).exists():
+            _read(con, old / old_res[name]["path"], [f["name"] for f in old_res[name]["schema"]["fields"]], "o")
+        else:
+            con.execute('CREATE OR REPLACE TEMP TABLE "o" AS SELECT * FROM "n" LIMIT 0')
+        key = lambda a: "concat_ws(', ', " + ", ".join(f'{a}."{k}"' for k in pk) + ")"
+        common = [f for f in fields if f not in pk and f in [c[0] for c in con.execute('DESCRIBE "o"').fetchall()]]
+        added = [dict(zip(fields, r)) for r in con.execute(
+            f'SELECT * FROM "n" WHERE {key("n")} NOT IN (SELECT {key("o")} FROM "o") ORDER BY {key("n")}').fetchall()]
+        removed_keys = [r[0] for r in con.execute(
+            f'SELECT {key("o")} FROM "o" WHERE {key("o")} NOT IN (SELECT {key("n")} FROM "n") ORDER BY 1').fetchall()]
+        changed: dict[str, dict] = {}
+        for f in common:
+            for k, old_v, new_v in con.execute(
+                f'SELECT {key("n")}, o."{f}", n."{f}" FROM "n" JOIN "o" ON {key("n")} = {key("o")} '
+                f"WHERE coalesce(o.\"{f}\", '') <> coalesce(n.\"{f}\", '') ORDER BY 1"
+            ).fetchall():
+                changed.setdefault(k, {})[f] = [old_v, new_v]
+        entry = {"added": len(added), "removed": len(removed_keys), "changed": len(changed)}
+        if name not in PERSONAL:
+            entry["rows_added"] = added
+            entry["keys_removed"] = removed_keys
+            entry["rows_changed"] = [{"key": k, "changes": v} for k, v in sorted(changed.items())]
+        tables[name] = entry
+    con.close()
+    return {"previous_version": old_desc.get("version"), "version": new_desc.get("version"), "tables": tables}
+
+
+def summary_zh(diff: dict, corrections: list[dict]) -> str:
+    if diff["previous_version"] is None:
+        return "首次发布。"
+    parts = []
+    for name, t in diff["tables"].items():
+        bits = [f"新增{t['added']}行" if t["added"] else "", f"删除{t['removed']}行" if t["removed"] else "",
+                f"改动{t['changed']}行" if t["changed"] else ""]
+        bits = [b for b in bits if b]
+        if bits:
+            parts.append(f"{name}：" + "、".join(bits))
+    text = "；".join(parts) + "。" if parts else "数据无改动。"
+    if corrections:
+        text += " 更正：" + "；".join(f"{c['record_key']} 的 {c['field']} 由“{c['old_value'] or ''}”改为“{c['new_value'] or ''}”（{c['reason_zh']}，提出方：{c['requested_by']}）"
+                                    for c in corrections) + "。"
+    return text
+
+
+def new_corrections(package: Path, previous: Path | None) -> list[dict]:
+    """Corrections records added since the previous release."""
+    import csv
+
+    def ids(pkg: Path | None) -> set[str]:
+        path = pkg / "data" / "corrections.csv" if pkg else None
+        if not path or not path.exists():
+            return set()
+        with open(path, newline="", encoding="utf-8") as f:
+            return {r["correction_id"] for r in csv.DictReader(f)}
+
+    seen = ids(previous)
+    with open(package / "data" / "corrections.csv", newline="", encoding="utf-8") as f:
+        return [r for r in csv.DictReader(f) if r["correction_id"] not in seen]
+
+
+def release_row(version: str, on_date: dt.date, diff: dict, corrections: list[dict]) -> dict:
+    totals = {k: sum(t[k] for t in diff["tables"].values()) for k in ("added", "removed", "changed")}
+    public = {name: {k: v for k, v in t.items()} for name, t in diff["tables"].items()}
+    return {"version": version, "release_date": on_date.isoformat(), "previous_version": diff["previous_version"],
+            "rows_added": totals["added"], "rows_removed": totals["removed"], "rows_changed": totals["changed"],
+            "summary_zh": summary_zh(diff, corrections),
+            "changes_json": json.dumps({"tables": public, "corrections": corrections}, ensure_ascii=False, sort_keys=True)}
+
+
+def releases_table(con: duckdb.DuckDBPyConnection, out: Path, pending: dict | None = None) -> None:
+    """The `releases` table of the warehouse: every past release, plus the one being made."""
+    rows = [e["row"] for e in index(out) if "row" in e]
+    if pending and all(r["version"] != pending["version"] for r in rows):
+        rows.append(pending)
+    con.execute("""CREATE OR REPLACE TABLE releases (version VARCHAR, release_date DATE, previous_version VARCHAR,
+                   rows_added INTEGER, rows_removed INTEGER, rows_changed INTEGER, summary_zh VARCHAR, changes_json VARCHAR)""")
+    for r in rows:
+        con.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [r["version"], r["release_date"], r["previous_version"], r["rows_added"], r["rows_removed"],
+                     r["rows_changed"], r["summary_zh"], r["changes_json"]])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git_commit() -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "datasets", "pipeline", "site", "mkdocs.yml"],
+                                    cwd=paths.ROOT, capture_output=True, text=True).stdout.strip())
+        return {"git_commit": commit, "git_dirty": dirty}
+    except (OSError, subprocess.CalledProcessError):
+        return {"git_commit": None, "git_dirty": None}
+
+
+def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.date | None = None,
+            with_site: bool = True) -> int:
+    from pipeline.build import build
+    from pipeline.validate import build_date
+
+    package = Path(package).resolve()
+    out = Path(out).resolve()
+    on_date = on_date or build_date()
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    if descriptor.get("version") != version:
+        print(f"✗ 版本号不一致：datapackage.json 写的是 {descriptor.get('version')!r}，要发布的是 {version!r}；请先修改 datapackage.json 的 version。\n"
+              f"  Version mismatch: datapackage.json says {descriptor.get('version')!r}, the release is {version!r}; set the package's version first.",
+              file=sys.stderr)
+        return 2
+    target = releases_dir(out) / version
+    if target.exists():
+        print(f"✗ 版本 {version} 已发布，发布不可改写；请用新版本号。/ Release {version} exists; releases are immutable.", file=sys.stderr)
+        return 2
+    previous = previous_package(out)
+    diff = diff_packages(previous, package.parent)
+    corrections = new_corrections(package.parent, previous)
+    row = release_row(version, on_date, diff, corrections)
+    rc = build(package, out, on_date=on_date, force=True, release=row, with_site=with_site)
+    if rc:
+        return rc
+    staging = releases_dir(out) / f".tmp-{version}"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(out / "data", staging / "data")
+    (staging / "package").mkdir(parents=True)
+    shutil.copyfile(package, staging / "package" / "datapackage.json")
+    for res in descriptor["resources"]:
+        dest = staging / "package" / res["path"]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package.parent / res["path"], dest)
+    (staging / "diff.json").write_text(json.dumps(diff, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (staging / "CHANGES.md").write_text(f"# {version}（{on_date.isoformat()}）\n\n{row['summary_zh']}\n", encoding="utf-8")
+    files = sorted(p for p in staging.rglob("*") if p.is_file())
+    manifest = {"version": version, "release_date": on_date.isoformat(), "previous_version": diff["previous_version"],
+                **_git_commit(),
+                "files": [{"path": str(p.relative_to(staging)), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]}
+    (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(staging, target)
+    entries = index(out) + [{"version": version, "release_date": on_date.isoformat(), "row": row}]
+    tmp = releases_dir(out) / "index.json.tmp"
+    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, releases_dir(out) / "index.json")
+    print(f"✓ 已发布 / released {version} → {target}")
+    print(f"  {row['summary_zh']}")
+    return 0
