@@ -64,7 +64,11 @@ def cmd_serve(args) -> int:
 
 
 def cmd_datasette_metadata(args) -> int:
-    from pipeline.datasette import DEFAULT_DATASETTE_URL, DEFAULT_SITE_URL, METADATA_JSON
+    from pipeline.datasette import (
+        DEFAULT_DATASETTE_URL,
+        DEFAULT_SITE_URL,
+        METADATA_JSON,
+    )
     from pipeline.datasette.metadata import dumps, render_metadata
 
     out = Path(args.out) if args.out else METADATA_JSON

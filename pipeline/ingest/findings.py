@@ -55,6 +55,13 @@ def looks_personal(text: str) -> bool:
     return bool(text) and bool(_ID.search(text) or _MASKED_ID.search(text) or _PHONE.search(text))
 
 
+def redact(text: str) -> str:
+    """A message with every ID-like or phone-like run replaced (validator messages quote values)."""
+    for pattern in (_ID, _MASKED_ID, _PHONE):
+        text = pattern.sub(WITHHELD, text)
+    return text
+
+
 def shown(text: str) -> str:
     """A value as it may appear in a report: entirely withheld when it holds personal data."""
     return WITHHELD if looks_personal(text or "") else (text or "")
@@ -76,6 +83,9 @@ class Finding:
         severity, zh, en = CATALOGUE[code]
         safe = shown(value)
         return cls(code, row, field, column, safe, zh.format(value=safe, detail=detail), en.format(value=safe, detail=detail), severity)
+
+    def __post_init__(self):
+        self.message_zh, self.message_en = redact(self.message_zh), redact(self.message_en)
 
     @property
     def reason(self) -> str:

@@ -92,6 +92,7 @@ class Outcome:
     written: bool = False
     dry_run: bool = False
     error: ReadError | None = None
+    preexisting: int = 0  # errors the package had before this file (other tables, older rows)
     cells: dict[int, list[str]] = field(default_factory=dict)
 
     @property
@@ -107,7 +108,10 @@ class Outcome:
 
 
 def load_resource(package: Path, resource: str) -> tuple[dict, dict]:
-    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    try:
+        descriptor = json.loads(package.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReadError(f"无法读取数据包描述文件 {package}：{exc}", f"Cannot read the package descriptor {package}: {exc}") from exc
     for res in descriptor.get("resources", []):
         if res.get("name") == resource:
             return descriptor, res
@@ -329,11 +333,24 @@ def validate_rows(package: Path, descriptor: dict, res: dict, dataset: Path, nam
         staged = stage(package, descriptor, res["path"], content, Path(tmp))
         report, con = validate_package(staged, on_date=on_date)
         con.close()
+    # Messages may name files: name the real package's, so findings compare with its own.
+    for e in report.errors:
+        e.message_zh = e.message_zh.replace(str(staged.parent), str(package.parent))
+        e.message_en = e.message_en.replace(str(staged.parent), str(package.parent))
     return report, content
 
 
 def error_key(e) -> tuple:
     return (e.code, e.resource, e.row, e.field, e.message_en)
+
+
+def unvalidated(report, resource: str, package: Path) -> ReadError | None:
+    """The validator stops early on a broken descriptor or file: then nothing was checked."""
+    if resource in report.tables:
+        return None
+    first = "; ".join(f"{e.code}: {e.message_zh}" for e in report.errors[:3])
+    return ReadError(f"数据包本身有错误，无法校验新记录（{first}）；请先运行 python -m pipeline validate {_rel(package)} 并修复",
+                     f"The package itself is broken, so new rows cannot be checked ({first}); run python -m pipeline validate first")
 
 
 def attribute(report, resource: str, n_existing: int, batch: list[Candidate], header: HeaderMap, fields: list[dict],
@@ -393,7 +410,7 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
     # -- load inputs -----------------------------------------------------------
     path, package = Path(path).resolve(), Path(package).resolve()
     resource = TARGETS.get(into, into)
-    out = Outcome(path, resource, dry_run=dry_run)
+    out = Outcome(path, resource, dry_run=dry_run, quarantine=path.with_name(f"{path.stem}.quarantine.csv"))
     on_date = on_date or build_date()
     try:
         descriptor, res = load_resource(package, resource)
@@ -422,6 +439,9 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
     found, rest, content = {}, [], b""
     if batch:  # nothing new (a second run of the same file): nothing to validate
         report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in batch], on_date)
+        out.error = unvalidated(report, resource, package)
+        if out.error:
+            return out
         found, rest = attribute(report, resource, len(existing), batch, header, fields, al)
     accepted: list[Candidate] = []
     for i, c in enumerate(batch):
@@ -442,12 +462,16 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
             before, con = validate_package(package, on_date=on_date)
             con.close()
             baseline = {error_key(e) for e in before.errors}
+            out.preexisting = sum(e.severity == "error" for e in before.errors)
         return [e for e in errors if error_key(e) not in (baseline or set())]
 
     problems = new_errors(rest)
     if not problems and accepted and len(accepted) < len(batch):
         # The gate: the package exactly as it will be written.
         report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in accepted], on_date)
+        out.error = unvalidated(report, resource, package)
+        if out.error:
+            return out
         problems = new_errors(report.errors)
     if problems:
         detail = "；".join(f"{e.message_zh}" for e in problems[:3]) + " / " + "; ".join(e.message_en for e in problems[:3])
@@ -462,19 +486,22 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
                     for row, fs in sorted(out.rejected.items())}
 
     # -- save outputs ----------------------------------------------------------
-    out.quarantine = path.with_name(f"{path.stem}.quarantine.csv")
     if dry_run:
         return out
-    if accepted:
-        tmp = out.dataset.with_name(f".{out.dataset.name}.ingest-tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, out.dataset)
-        out.written = True
-    if out.rejected:
-        write_quarantine(out)
-    elif out.quarantine.exists():
-        out.quarantine.unlink()  # our own file from an earlier run: nothing is rejected now
-        out.quarantine_removed = True
+    try:
+        # The quarantine first: if it cannot be written, the dataset is left as it was.
+        if out.rejected:
+            write_quarantine(out)
+        elif out.quarantine.exists():
+            out.quarantine.unlink()  # our own file from an earlier run: nothing is rejected now
+            out.quarantine_removed = True
+        if accepted:
+            tmp = out.dataset.with_name(f".{out.dataset.name}.ingest-tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, out.dataset)
+            out.written = True
+    except OSError as exc:
+        out.error = ReadError(f"无法写入：{exc}", f"Cannot write: {exc}")
     return out
 
 
@@ -534,7 +561,7 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
     lines = []
     add = lines.append
     add(f"导入 / ingest: {_rel(out.input)} → {out.resource}")
-    if out.error:
+    if out.error and out.header is None:
         add(f"✗ 无法读取 / cannot read: {out.error.zh} / {out.error.en}")
         return "\n".join(lines)
     wb, h = out.workbook, out.header
@@ -581,8 +608,11 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
         add("重复，未再写入 / duplicates, not written again: "
             + "；".join(f"第{r}行 = {what}" for r, what in out.duplicates[:10])
             + (f" … (+{len(out.duplicates) - 10})" if len(out.duplicates) > 10 else ""))
+    if out.preexisting:
+        add(f"注意 / note: 数据包原有 {out.preexisting} 个错误，与本文件无关；请运行 python -m pipeline validate 查看 / "
+            f"the package already had {out.preexisting} errors unrelated to this file; run python -m pipeline validate")
     for wfind in out.warnings[:5]:
-        add(f"警告 / warning: {('第%d行 ' % wfind.row) if wfind.row else ''}[{wfind.code}] {wfind.message_zh}")
+        add(f"警告 / warning: {f'第{wfind.row}行 ' if wfind.row else ''}[{wfind.code}] {wfind.message_zh}")
     if out.dry_run:
         add(f"试运行，未写入任何文件 / dry run, nothing written (would append {n_acc} rows to {_rel(out.dataset)}"
             + (f", quarantine {n_rej} rows" if n_rej else "") + ")")
@@ -593,6 +623,9 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
             add(f"隔离文件 / quarantine: {_rel(out.quarantine)} ({n_rej} 行 rows)")
         elif out.quarantine_removed:
             add(f"已删除上次的隔离文件 / removed the previous quarantine file: {_rel(out.quarantine)}")
+    if out.error:
+        add(f"✗ {out.error.zh} / {out.error.en}")
+        return "\n".join(lines)
     build = "python -m pipeline build" + ("" if Path(package).resolve() == paths.PACKAGE else f" {_rel(Path(package).resolve())}")
     if out.dry_run:
         nxt = f"去掉 --dry-run 正式导入 / run it for real: {command(out, package)}"
