@@ -24,6 +24,7 @@ EXPECTED = {
     "unmasked-id-number.penalties.csv": [("personal-id-number", 4, "violation_facts")],
     "masked-id-number.penalties.csv": [("personal-id-number", 4, "violation_facts")],
     "phone-number.penalties.csv": [("phone-number", 4, "remarks")],
+    "id-number-in-uscc-column.penalties.csv": [("personal-id-number", 3, "uscc")],
     "future-date.penalties.csv": [("future-date", 3, "retrieved_date")],
     "negative-fine.penalties.csv": [("minimum", 3, "fine_amount_wan")],
     "fine-too-precise.penalties.csv": [("amount-precision", 3, "fine_amount_wan")],

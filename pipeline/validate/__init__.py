@@ -42,6 +42,7 @@ class Report:
     errors: list[ValidationError] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    complete: bool = True  # False when a broken descriptor stopped validation before the tables
 
     @property
     def ok(self) -> bool:
@@ -58,6 +59,7 @@ class Report:
             "package": self.package,
             "build_date": self.build_date,
             "valid": self.ok,
+            "complete": self.complete,
             "error_count": sum(e.severity == "error" for e in self.errors),
             "warning_count": sum(e.severity == "warning" for e in self.errors),
             "counts_by_code": self.counts(),
@@ -114,6 +116,7 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
 
     descriptor = load_descriptor(package_path, errors)
     if descriptor is None or errors:
+        report.complete = False
         report.seconds = time.perf_counter() - started
         return report, con
     base = package_path.parent

@@ -63,7 +63,8 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
             # stdnum's validate() insists on digits in positions 1-2, but GB 32100 allows
             # letters there (N2… for village collectives): check the character directly.
             if uscc.calc_check_digit(v[:17]) != v[17]:
-                bad[v] = "uscc-check-digit"
+                # A resident ID number typed into the code column: say so, and never echo it.
+                bad[v] = "personal-id-number" if _looks_like_id(v) else "uscc-check-digit"
             elif not org_code_ok(v[8:17]):
                 bad[v] = "uscc-org-code"
         if not bad:
@@ -73,7 +74,8 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
         for rowid, v, code in con.execute(
             f"SELECT t.rowid, t.{q(name)}, b.code FROM {table.sql} t JOIN bad_codes b ON t.{q(name)} = b.v ORDER BY 1"
         ).fetchall():
-            errors.append(ValidationError(code, resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=v))
+            shown = "（已隐去 / withheld）" if code == "personal-id-number" else v
+            errors.append(ValidationError(code, resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=shown))
     names = table.field_names()
     if "party_category" in names and "uscc" in names:
         # 双公示: organisations and sole traders are identified by USCC or a legacy registration code.
@@ -118,6 +120,12 @@ def check_personal_data(con, table: Table, errors: list[ValidationError]) -> Non
                 errors.append(ValidationError("personal-id-number", value="（已隐去 / withheld）", **where))
             elif PHONE_NUMBER.search(value):
                 errors.append(ValidationError("phone-number", value="（已隐去 / withheld）", **where))
+
+
+def _looks_like_id(value: str) -> bool:
+    """18 characters that are a resident ID number: digits, a real birth date, a valid GB 11643 check."""
+    return (len(value) == 18 and value[:17].isdigit() and _is_date(value[6:14])
+            and ric.calc_check_digit(value) == value[17].upper())
 
 
 def _is_date(yyyymmdd: str) -> bool:
