@@ -32,7 +32,7 @@ from pipeline import paths
 from pipeline.validate import build_date as default_build_date
 from pipeline.validate import print_report, validate_package, write_report
 
-LINKS = ("warehouse.duckdb", "data", "site", "site-src")
+LINKS = ("warehouse.duckdb", "data", "site", "site-src", "datasette")
 # Files whose content decides the output; a rebuild with none changed is a no-op.
 INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeline/**/*.yml", "site/**/*",
                "mkdocs.yml", "metadata.json", "requirements.lock")
@@ -109,6 +109,9 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
         print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
         export_all(con, descriptor, package.parent / source["path"], staging / "data", on_date)
         print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
+        from pipeline.datasette import write_build_files
+
+        write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
         if with_site:
             from pipeline.site import build_site
 

@@ -33,6 +33,7 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
     ("campaign_results", "stg_campaign_results", "package"),
     ("commitments", "stg_commitments", "package"),
     ("enforcement_by_year", "enforcement_by_year", "mart"),
+    ("penalty_stats", "penalty_stats", "mart"),
     ("penalties", "penalties_public", "package"),
     ("blacklist", "blacklist_public", "package"),
     ("blacklist_takedowns", "blacklist_takedowns", "mart"),
@@ -42,7 +43,7 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
 ]
 
 # Columns worth an index in SQLite (facets, joins, filters journalists use).
-INDEXED = {"indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
+INDEXED = {"party_name", "indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
            "penalty_category", "decision_date", "authority", "uscc", "regime", "listing_date", "display_until",
            "removal_date", "decision_year", "taken_down_on", "topic_zh"}
 # Text searched with SQLite FTS5 (trigram tokenizer: Chinese has no spaces between words).
@@ -184,7 +185,10 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
         db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', [tuple(_sqlite_value(v) for v in r) for r in rows])
         for f in fields:
             if f["name"] in INDEXED and f["name"] not in pk[:1]:
-                db.execute(f'CREATE INDEX "idx_{name}_{f["name"]}" ON "{name}" ("{f["name"]}")')
+                # Filtered penalty pages sort by decision date: a compound index serves both
+                # the filter and the order without sorting every matching row.
+                cols = f'"{f["name"]}", "decision_date"' if name == "penalties" and f["name"] != "decision_date" else f'"{f["name"]}"'
+                db.execute(f'CREATE INDEX "idx_{name}_{f["name"]}" ON "{name}" ({cols})')
     db.execute("CREATE TABLE build_info (build_date TEXT, package_version TEXT)")
     db.execute("INSERT INTO build_info VALUES (?, ?)", (build_date.isoformat(), con.execute("SELECT package_version FROM build_info").fetchone()[0]))
     db.commit()
@@ -192,6 +196,7 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
     for name, columns in FTS.items():
         sdb[name].enable_fts(columns, fts_version="FTS5", tokenize="trigram", create_triggers=False)
     db.commit()
+    db.execute("ANALYZE")  # statistics let SQLite pick the compound indexes
     db.execute("VACUUM")
     db.close()
 

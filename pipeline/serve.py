@@ -30,7 +30,12 @@ import urllib.request
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.datasette import INSPECT_NAME, METADATA_JSON, datasette_command, inspect_data
+from pipeline.datasette import (
+    INSPECT_NAME,
+    METADATA_JSON,
+    datasette_command,
+    inspect_data,
+)
 from pipeline.datasette.metadata import dumps, render_metadata
 from pipeline.export import DB_NAME
 
@@ -158,13 +163,14 @@ def _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, 
         cmd = datasette_command(db, _metadata_file(site, dsurl, demo, workdir), _inspect_file(db, build_dir, workdir),
                                 host=host, port=datasette_port)
         proc = subprocess.Popen(cmd)
+        lines = ([f"网站 / site:   {site}"] if with_site else []) + [f"Datasette:     {dsurl}",
+                                                                       "按 Ctrl-C 停止 / press Ctrl-C to stop"]
+        print("\n".join(lines), flush=True)
         local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{datasette_port}/-/versions.json"
 
         def announce():
             if wait_until_answers(local, proc) and not stop.is_set():
-                lines = ([f"网站 / site:   {site}"] if with_site else []) + [f"Datasette:     {dsurl}",
-                                                                               "按 Ctrl-C 停止 / press Ctrl-C to stop"]
-                print("\n".join(lines), flush=True)
+                print("✓ Datasette 已就绪 / ready", flush=True)
 
         threading.Thread(target=announce, name="announce", daemon=True).start()
         while not stop.is_set() and proc.poll() is None:

@@ -13,10 +13,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.datasette.config import (DEFAULT_DATASETTE_URL, DEFAULT_SITE_URL, PLUGINS_DIR, SETTINGS,
-                                       datasette_command, datasette_url, query_url, site_url, table_url)
+from pipeline.datasette.config import (
+    DEFAULT_DATASETTE_URL,
+    DEFAULT_SITE_URL,
+    PLUGINS_DIR,
+    SETTINGS,
+    datasette_command,
+    datasette_url,
+    query_url,
+    site_url,
+    table_url,
+)
 from pipeline.datasette.inspect import inspect_data, write_inspect_file
-from pipeline.datasette.metadata import METADATA_JSON, TABLE_PAGES, load_queries, render_metadata, write_metadata
+from pipeline.datasette.metadata import (
+    METADATA_JSON,
+    TABLE_PAGES,
+    load_queries,
+    render_metadata,
+    write_metadata,
+)
 
 INSPECT_NAME = "inspect.json"
 METADATA_NAME = "metadata.json"

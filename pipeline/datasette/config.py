@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from pipeline import config
 from pipeline.export import DB_NAME
 
 HERE = Path(__file__).resolve().parent
@@ -42,9 +42,9 @@ SETTINGS: dict[str, str] = {
     # ?_facet= still work.
     "suggest_facets": "off",
     "allow_facet": "on",
-    # One SQL thread per core is too few: a slow or hostile query holds its thread for
-    # up to sql_time_limit_ms, and SQLite releases the GIL while it reads.  4 threads on
-    # 2 cores measured best (see site/deploy.md); one hostile query then leaves 3.
+    # A slow or hostile query holds its thread for up to sql_time_limit_ms.  2, 4 and 8
+    # threads gave the same throughput on 2 cores (the process is bound by Python, not
+    # SQLite); 4 keeps one thread answering while up to three slow queries run.
     "num_sql_threads": "4",
     # The database file is published with a checksum on the static site (downloads);
     # streaming it from the Datasette replicas would only take their bandwidth.
@@ -52,10 +52,10 @@ SETTINGS: dict[str, str] = {
     "allow_csv_stream": "on",
     "max_csv_mb": "100",
     # The data changes only when a build is published, so responses may be cached by
-    # browsers and a CDN for 10 minutes.
+    # browsers and a CDN for 10 minutes (plugins/response_cache.py keeps them in memory).
     "default_cache_ttl": "600",
-    # Page cache per SQLite connection (KiB): keeps the hot index pages of a large
-    # penalties table in memory (4 threads x 32 MiB at most).
+    # Page cache per SQLite connection (KiB), 4 threads x 32 MiB at most.  Bounded, and
+    # keeps index pages of a large table in the process; no difference measured at 1M rows.
     "cache_size_kb": "32768",
     "default_allow_sql": "on",
     "trace_debug": "off",
@@ -63,18 +63,14 @@ SETTINGS: dict[str, str] = {
 }
 
 
-def _with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 def site_url(value: str | None = None) -> str:
-    """Base URL of the static site: the argument, else $SITE_URL, else localhost:8000."""
-    return _with_slash(value or os.environ.get("SITE_URL") or DEFAULT_SITE_URL)
+    """Base URL of the static site: the argument, else pipeline.config ($SITE_URL, else localhost:8000)."""
+    return value.rstrip("/") + "/" if value else config.site_url()
 
 
 def datasette_url(value: str | None = None) -> str:
-    """Base URL of Datasette: the argument, else $DATASETTE_URL, else localhost:8001."""
-    return _with_slash(value or os.environ.get("DATASETTE_URL") or DEFAULT_DATASETTE_URL)
+    """Base URL of Datasette: the argument, else pipeline.config ($DATASETTE_URL, else localhost:8001)."""
+    return value.rstrip("/") + "/" if value else config.datasette_url()
 
 
 def table_url(table: str, base: str | None = None, fmt: str = "", **params) -> str:

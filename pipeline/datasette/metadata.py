@@ -35,16 +35,21 @@ TABLE_PAGES = {
     "campaign_results": "enforcement/",
     "commitments": "targets-13th/",
     "enforcement_by_year": "enforcement/",
+    "penalty_stats": "enforcement/",
     "penalties": "enforcement/",
     "blacklist": "blacklist/",
     "blacklist_takedowns": "blacklist/",
     "passages": "source/",
+    "corrections": "changelog/",
+    "releases": "changelog/",
     "build_info": "changelog/",
 }
 SOURCE_PAGE = "source/"  # the plan's text, one anchor per passage_id
 METHODOLOGY_PAGE = "methodology/"
 # Tables whose rows come from agencies' publications, not from the plan.
-AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns"}
+AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns", "penalty_stats"}
+# Tables that record this project's own work.
+PROJECT_TABLES = {"corrections", "releases", "build_info"}
 
 # Units of every numeric column ((zh, en)); "see unit" columns carry their unit per row.
 SEE_UNIT = ("见 unit 列", "see the unit column")
@@ -63,7 +68,9 @@ UNITS: dict[str, dict[str, tuple[str, str]]] = {
     "commitments": {"value": SEE_UNIT, "due_year": YEAR},
     "enforcement_by_year": {"year": YEAR, "value": SEE_UNIT},
     "penalties": {"fine_amount_wan": WAN, "confiscation_amount_wan": WAN},
+    "penalty_stats": {"decision_year": YEAR, "decisions": ("件", "decisions"), "fines_wan": WAN},
     "blacklist_takedowns": {"entries": ("条", "entries")},
+    "releases": {"rows_added": ("行", "rows"), "rows_removed": ("行", "rows"), "rows_changed": ("行", "rows")},
     "passages": {"line_start": ("行（全文文件的行号）", "line of the text file"),
                  "line_end": ("行（全文文件的行号）", "line of the text file"),
                  "char_start": ("字符（Unicode 字符偏移）", "Unicode characters"),
@@ -76,6 +83,7 @@ ORDINALS: dict[str, set[str]] = {
     "campaign_results": {"seq"},
     "commitments": {"seq"},
     "passages": {"seq", "chapter", "section", "item", "table_no", "table_row"},
+    "penalty_stats": {"amount_band"},
 }
 
 # Facets shown on a table page.  None on penalties: at millions of rows each facet is
@@ -89,9 +97,11 @@ FACETS = {
     "campaign_results": ["unit"],
     "commitments": ["kind", "topic_zh"],
     "enforcement_by_year": ["year", "source", "unit"],
+    "penalty_stats": ["decision_year", "penalty_category", "amount_range"],
     "blacklist": ["regime", "deciding_authority"],
     "blacklist_takedowns": ["reason_zh", "regime", "deciding_authority"],
     "passages": ["kind", "chapter"],
+    "corrections": ["kind", "outcome", "resource", "requested_by"],
 }
 # Default order: ("sort" | "sort_desc", column).  Tables not listed keep their primary key order.
 SORTS = {
@@ -103,7 +113,12 @@ SORTS = {
     "blacklist": ("sort_desc", "listing_date"),
     "blacklist_takedowns": ("sort_desc", "taken_down_on"),
     "passages": ("sort", "seq"),
+    "corrections": ("sort_desc", "date"),
+    "releases": ("sort_desc", "release_date"),
 }
+
+# Answers kept in memory per Datasette process (the database is immutable).
+RESPONSE_CACHE = {"max_mb": 64, "max_entry_kb": 1024}
 
 BUILD_INFO = {
     "title": "构建信息", "title_en": "Build information",
@@ -164,11 +179,13 @@ def _description_html(zh: str, en: str, links: list[tuple[str, str]]) -> str:
 
 def table_metadata(name: str, info: dict, site: str) -> dict:
     zh, en = _bilingual(info["description"])
-    page = site + TABLE_PAGES[name]
+    page = site + TABLE_PAGES.get(name, "")  # a table without a page yet links to the home page
     title = f"{info['title']} / {info['title_en']}" if info.get("title_en") else info["title"]
     links = [("网站页面 / site page", page)]
     if name in AGENCY_TABLES:
         source, source_url = "机关公开的记录，每行见 source_url / records published by agencies (source_url per row)", site + METHODOLOGY_PAGE
+    elif name in PROJECT_TABLES:
+        source, source_url = "本项目的构建与更正记录 / this project's build and correction records", site + TABLE_PAGES[name]
     else:
         source, source_url = "南昌市安全生产“十三五”规划（原文，逐段编号）/ the plan's text, by passage", site + SOURCE_PAGE
         links.append(("原文 / source text", source_url))
@@ -252,8 +269,12 @@ def render_metadata(descriptor: dict | None = None, *, site: str | None = None, 
         "about": "网站 / site",
         "about_url": site,
         "databases": {DB_NAME: database},
-        # read by pipeline/datasette/plugins/nanchang_links.py
-        "plugins": {"nanchang-links": {"site_url": site, "source_page": SOURCE_PAGE}},
+        "plugins": {
+            # pipeline/datasette/plugins/nanchang_links.py
+            "nanchang-links": {"site_url": site, "source_page": SOURCE_PAGE},
+            # pipeline/datasette/plugins/response_cache.py (max_mb 0 turns it off)
+            "nanchang-response-cache": RESPONSE_CACHE,
+        },
     }
 
 
