@@ -21,7 +21,8 @@ from pipeline.paths import SQL
 
 DB_NAME = "safety"  # Datasette serves it at /safety
 BASENAME = "nanchang-work-safety"
-FIXED_TIME = dt.datetime(2020, 1, 1)  # timestamps inside xlsx and zip: content, not clock, decides bytes
+FIXED_TIME = dt.datetime(2020, 1, 1)
+XLSX_MAX_ROWS = 1_000_000  # timestamps inside xlsx and zip: content, not clock, decides bytes
 
 # (published name, relation in the warehouse, where its schema is described)
 PUBLIC_TABLES: list[tuple[str, str, str]] = [
@@ -146,6 +147,12 @@ def write_xlsx(con, schemas: dict, descriptor: dict, path: Path, build_date: dt.
         ws = wb.add_worksheet(name[:31])
         for j, f in enumerate(fields):
             ws.write(0, j, f"{f.get('title', f['name'])}\n{f['name']}", bold)
+        count = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        if count > XLSX_MAX_ROWS:
+            # A sheet holds 1,048,576 rows; a table this large belongs in CSV or Parquet.
+            ws.write(1, 0, f"本表有 {count:,} 行，超过 Excel 工作表的行数上限，请下载 CSV 或 Parquet。/ "
+                           f"{count:,} rows exceed an Excel sheet; download the CSV or Parquet instead.")
+            continue
         rows = con.execute(_select(con, relation, fields, for_text=False)).fetchall()
         for i, row in enumerate(rows, start=1):
             for j, v in enumerate(row):
