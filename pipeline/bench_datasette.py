@@ -70,7 +70,8 @@ def bench_database(rows: int = 1_000_000) -> Path:
 
     write_csv(package.parent / "data" / "penalties.csv", on_display(penalty_rows(rows, seed=7)), PENALTY_FIELDS)
     descriptor = json.loads(package.read_text(encoding="utf-8"))
-    con = duckdb.connect(str(folder / "warehouse.duckdb"), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(folder / "warehouse.duckdb"))
+    con.execute("SET enable_progress_bar = false")
     report, _ = validate_package(package, con=con, on_date=DATE)
     if not report.ok:
         raise SystemExit(f"bench data invalid: {report.counts()}")

@@ -92,7 +92,8 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
     from pipeline.models import run_models
     from pipeline.release import previous_package, releases_table
 
-    con = duckdb.connect(str(staging / "warehouse.duckdb"), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(staging / "warehouse.duckdb"))
+    con.execute("SET enable_progress_bar = false")
     try:
         previous = previous_package(out, before=release["version"] if release else None)
         report, _ = validate_package(package, con=con, on_date=on_date, previous=previous)

@@ -73,8 +73,9 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     well under 1 GB, with a memory cap that spills to a temporary directory beyond it."""
     import tempfile
 
-    con = duckdb.connect(config={"enable_progress_bar": False, "memory_limit": os.environ.get("VALIDATE_MEMORY_LIMIT", "700MB"),
+    con = duckdb.connect(config={"memory_limit": os.environ.get("VALIDATE_MEMORY_LIMIT", "700MB"),
                                  "temp_directory": tempfile.gettempdir() + "/pipeline-validate-spill"})
+    con.execute("SET enable_progress_bar = false")
     con.execute("ATTACH ':memory:' AS work (COMPRESS)")
     con.execute("USE work")
     return con
