@@ -22,6 +22,7 @@ Typical use::
 from __future__ import annotations
 
 import functools
+import gzip as _gzip
 import os
 import shutil
 import threading
@@ -62,17 +63,47 @@ def chromium_available(path: str = CHROMIUM_PATH) -> bool:
 # Browser
 # --------------------------------------------------------------------------
 
+_playwright_lock = threading.Lock()
+_playwright = None          # the one Playwright driver of this process (sync API)
+_playwright_cm = None
+_playwright_users = 0
+
+
+def _acquire_playwright():
+    """Playwright's sync API allows one driver per thread at a time, so every
+    launch_chromium() in this process shares it (reference-counted): a session-wide
+    browser in one test module and a module-wide one in another can both be open."""
+    global _playwright, _playwright_cm, _playwright_users
+    from playwright.sync_api import sync_playwright
+
+    with _playwright_lock:
+        if _playwright is None:
+            _playwright_cm = sync_playwright()
+            _playwright = _playwright_cm.start()
+        _playwright_users += 1
+        return _playwright
+
+
+def _release_playwright() -> None:
+    global _playwright, _playwright_cm, _playwright_users
+    with _playwright_lock:
+        _playwright_users -= 1
+        if _playwright_users == 0 and _playwright is not None:
+            _playwright.stop()
+            _playwright = _playwright_cm = None
+
+
 @contextmanager
 def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[str, ...] = (),
                     timeout_ms: float = 30_000) -> Iterator[playwright.sync_api.Browser]:  # noqa: F821
     """Start headless Debian chromium through Playwright; yield the Browser.
 
     Uses ``executable_path`` so Playwright never looks for (or downloads) its
-    own browser build.
+    own browser build.  Several browsers may be open at once (they share one
+    Playwright driver).
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
+    p = _acquire_playwright()
+    try:
         browser = p.chromium.launch(
             executable_path=executable_path,
             args=[*CHROMIUM_ARGS, *extra_args],
@@ -84,17 +115,59 @@ def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[s
             yield browser
         finally:
             browser.close()
+    finally:
+        _release_playwright()
 
 
 # --------------------------------------------------------------------------
 # Static server
 # --------------------------------------------------------------------------
 
+#: Content types a static host compresses (nginx gzip_types-like); images and
+#: archives are already compressed.
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
+                "image/svg+xml", "application/manifest+json")
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     not_found_page: str | None = "404.html"
+    gzip: bool = False
 
     def log_message(self, format, *args):
         pass
+
+    def do_GET(self):
+        body = self._gzipped_body()
+        if body is None:
+            return super().do_GET()
+        data, ctype = body
+        self.send_response(200)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith("text/") else ctype)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _gzipped_body(self) -> tuple[bytes, str] | None:
+        """(gzip bytes, content type) when this response should be compressed, else None
+        (then SimpleHTTPRequestHandler answers: redirects, 404s, binary files)."""
+        if not self.gzip or "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return None
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not url_path.endswith("/"):
+                return None  # let the base class redirect to the slash URL
+            path = path / "index.html"
+        if not path.is_file():
+            return None
+        ctype = self.guess_type(str(path))
+        if not ctype.startswith(COMPRESSIBLE):
+            return None
+        import gzip
+
+        return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0), ctype
 
     def send_error(self, code, message=None, explain=None):
         # Serve the site's own 404 page (as a static host would), with status 404.
@@ -125,17 +198,20 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def serve_directory(directory: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
-                    not_found_page: str | None = "404.html") -> Iterator[str]:
+                    not_found_page: str | None = "404.html", gzip: bool = False) -> Iterator[str]:
     """Serve ``directory`` over HTTP on a free port in a background thread.
 
     Yields the base URL, e.g. ``http://127.0.0.1:41234/`` (always ends in /).
     Missing paths get ``not_found_page`` (if present) with status 404.
+    ``gzip=True`` compresses text responses (HTML, CSS, JS, JSON, SVG, XML) at
+    level 6 when the client accepts it, as a production static host would;
+    page-weight figures say which server they were measured against.
     """
     directory = str(Path(directory).resolve())
     if not Path(directory).is_dir():
         raise FileNotFoundError(directory)
     handler = functools.partial(
-        type("Handler", (_QuietHandler,), {"not_found_page": not_found_page}),
+        type("Handler", (_QuietHandler,), {"not_found_page": not_found_page, "gzip": gzip}),
         directory=directory,
     )
     server = _Server((host, port), handler)
@@ -297,3 +373,59 @@ def material_search(page, query: str, *, timeout_ms: float = 15_000) -> list[dic
                   text: a.textContent.trim(),
               }))"""
     )
+
+
+# --------------------------------------------------------------------------
+# Page weight
+# --------------------------------------------------------------------------
+
+@dataclass
+class Transfer:
+    url: str
+    status: int
+    body_bytes: int        # bytes on the wire (compressed if the server compressed)
+    header_bytes: int
+    encoding: str          # Content-Encoding ('' when none)
+    decoded_bytes: int     # size of the body after decompression
+
+
+def page_transfers(browser, url: str, *, width: int = PHONE_WIDTH, height: int = PHONE_HEIGHT,
+                   settle_ms: int = 500, timeout_ms: float = 30_000) -> list[Transfer]:
+    """Every response a cold load of ``url`` fetches (fresh context, empty cache), with
+    its transferred size as Chromium reports it (Request.sizes()), until the network is
+    idle: the page, its CSS and JS, the search worker and the search index."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block",
+                                  locale="zh-CN")
+    context.set_default_timeout(timeout_ms)
+    finished: list = []
+    context.on("requestfinished", lambda r: finished.append(r))
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(settle_ms)
+        out, seen = [], set()
+        for r in finished:
+            resp = r.response()
+            if resp is None or r.url in seen:
+                continue
+            seen.add(r.url)
+            sizes = r.sizes()
+            encoding = resp.headers.get("content-encoding", "")
+            try:
+                body = resp.body()
+            except PlaywrightError:  # a worker's script body is not always retrievable
+                body = None
+            decoded = len(body) if body is not None else sizes["responseBodySize"]
+            wire = sizes["responseBodySize"]
+            if wire == 0 and body:
+                # Chromium reports 0 for a worker's script; count what the server sent.
+                wire = len(_gzip.compress(body, compresslevel=6, mtime=0)) if encoding == "gzip" else len(body)
+            out.append(Transfer(url=r.url, status=resp.status, body_bytes=wire,
+                                header_bytes=sizes["responseHeadersSize"],
+                                encoding=encoding, decoded_bytes=decoded))
+        return out
+    finally:
+        context.close()

@@ -20,7 +20,7 @@ Row = dict[str, Any]
 # Columns each page relies on; a model that stops producing one fails the build here,
 # with the table's name, instead of as a KeyError somewhere in a page writer.
 EXPECTED_COLUMNS: dict[str, set[str]] = {
-    "indicator_status": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "unit", "baseline_year",
+    "indicator_status": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "unit", "direction", "baseline_year",
                          "baseline", "target_year", "target", "reduction_pct", "actual", "status", "status_zh",
                          "gap_to_target", "gap_pct", "target_looser_than_baseline", "summary_zh",
                          "assumption_zh", "passage_id", "quote"},
@@ -43,6 +43,10 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
                          "deciding_authority", "listing_date", "display_until", "remedy", "source_url", "days_left"},
     "blacklist_takedowns": {"regime", "deciding_authority", "reason_zh", "listing_date", "display_until",
                             "taken_down_on", "entries"},
+    "releases": {"version", "release_date", "previous_version", "rows_added", "rows_removed", "rows_changed",
+                 "summary_zh"},
+    "stg_corrections": {"correction_id", "date", "kind", "outcome", "resource", "record_key", "field", "old_value",
+                        "new_value", "reason_zh", "requested_by", "passage_id"},
     "stg_passages": {"passage_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
                      "locator_zh", "text"},
 }
@@ -79,6 +83,8 @@ class SiteData:
     blacklist: list[Row]                  # blacklist_public: already limited to the display period
     takedowns: list[Row]                  # blacklist_takedowns: dates and counts only
     passages: list[Row]
+    releases: list[Row] = field(default_factory=list)         # the releases table, newest first
+    corrections: list[Row] = field(default_factory=list)      # stg_corrections: the 更正 / 异议 log
     files: list[DataFile] = field(default_factory=list)
     checksums: dict[str, str] = field(default_factory=dict)   # SHA256SUMS: path -> sha256
 
@@ -109,6 +115,13 @@ def _rows(con: duckdb.DuckDBPyConnection, relation: str, order: str = "") -> lis
     if missing:
         raise RuntimeError(f"site: {relation} lacks the columns {sorted(missing)} the pages show")
     return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _exists(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    """True if the warehouse has this table or view.  build.py creates the release log and
+    the corrections view before the site; a warehouse without them has none to show."""
+    n = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [relation]).fetchone()[0]
+    return n > 0
 
 
 def read_checksums(path: Path) -> dict[str, str]:
@@ -152,6 +165,9 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         blacklist=_rows(con, "blacklist_public"),
         takedowns=_rows(con, "blacklist_takedowns"),
         passages=_rows(con, "stg_passages", "ORDER BY seq"),
+        releases=_rows(con, "releases", "ORDER BY release_date DESC, version DESC") if _exists(con, "releases") else [],
+        corrections=_rows(con, "stg_corrections", "ORDER BY date DESC, correction_id DESC")
+        if _exists(con, "stg_corrections") else [],
         files=files,
         checksums=checksums,
     )

@@ -22,7 +22,7 @@ class Figure:
 
     key: str          # file stem, e.g. fyp12-road-deaths
     title: str
-    summary: str      # one or two sentences saying what the chart shows (the figcaption)
+    summary: str      # what the chart shows, in words (the figcaption and the SVG's <desc>)
     svg: str          # responsive inline SVG
 
     @property
@@ -52,13 +52,8 @@ def render(chart: alt.TopLevelMixin, key: str, summary: str, docs: Path) -> Figu
     """Write assets/charts/<key>.{png,svg,vl.json} under the docs root; return the Figure."""
     out = docs / CHART_DIR
     out.mkdir(parents=True, exist_ok=True)
-    spec = charts.chart_to_spec(chart)
-    title = charts.spec_title(spec)
-    chart_id = f"chart-{key}"
-    (out / f"{key}.vl.json").write_text(charts.chart_to_vegalite_json(spec), encoding="utf-8")
-    (out / f"{key}.png").write_bytes(charts.chart_to_png(spec))
-    (out / f"{key}.svg").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        + charts.chart_to_svg(spec, responsive=False, chart_id=chart_id) + "\n", encoding="utf-8")
-    inline = charts.chart_to_svg(spec, responsive=True, chart_id=chart_id).replace("\n", " ")
-    return Figure(key=key, title=title, summary=summary, svg=inline)
+    r = charts.render_chart(chart, chart_id=f"chart-{key}")
+    (out / f"{key}.vl.json").write_text(r.vegalite_json, encoding="utf-8")
+    (out / f"{key}.png").write_bytes(r.png)
+    (out / f"{key}.svg").write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + r.svg_file + "\n", encoding="utf-8")
+    return Figure(key=key, title=charts.spec_title(r.spec), summary=summary, svg=r.svg_inline.replace("\n", " "))

@@ -31,7 +31,7 @@ def h(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def num(v: float | int | None, missing: str = "—") -> str:
+def num(v: float | None, missing: str = "—") -> str:
     """A number as the plan writes it: 259, 0.71, 210.6, 1598 (no separators, no .0)."""
     if v is None:
         return missing
@@ -39,6 +39,13 @@ def num(v: float | int | None, missing: str = "—") -> str:
     if f.is_integer():
         return str(int(f))
     return f"{round(f, 6):.6f}".rstrip("0").rstrip(".")
+
+
+def signed_num(v: float | None) -> str:
+    """+5 / −14 / 0 (true minus sign)."""
+    if v is None:
+        return "—"
+    return f"+{num(v)}" if v > 0 else (f"−{num(abs(v))}" if v < 0 else "0")
 
 
 def signed_pct(v: float | None) -> str:

@@ -1,0 +1,156 @@
+"""The public site: Markdown and assets generated from the warehouse, rendered by MkDocs.
+
+    build_site(con, descriptor, staging, on_date, demo=False)
+
+1. load inputs    every figure the pages show, read from the warehouse (data.py), and the
+                  exports under staging/data with their checksums
+2. write pages    staging/site-src/ = a copy of the hand-written site/ + generated Markdown
+                  (pages.py) + charts as inline SVG, PNG, SVG and Vega-Lite JSON (plots.py)
+                  + downloads/ (the exports, hard-linked: served from this origin)
+3. render         MkDocs (strict) -> staging/site/, with SOURCE_DATE_EPOCH taken from the
+                  build date, so the same inputs on the same date give byte-identical output
+
+The pipeline writes plain Markdown and files only; MkDocs is just the renderer (no plugin
+generates pages), so another static-site engine could render staging/site-src as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from pipeline import config, paths
+from pipeline.site import pages, plots
+from pipeline.site.context import Context, saved_queries
+from pipeline.site.data import load
+
+HAND_WRITTEN = paths.ROOT / "site"
+MKDOCS_YML = paths.ROOT / "mkdocs.yml"
+
+#: Shown on every page of the demo build (and never present in a production build).
+DEMO_BANNER = "演示站点：本页所有处罚和黑名单记录均为虚构示例，不是真实数据。"
+#: Strings that only fictional fixture data contains; the production build must hold none.
+FICTIONAL_MARKERS = ("虚构", "example.invalid")
+
+
+def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, on_date: dt.date,
+               demo: bool = False) -> None:
+    started = time.perf_counter()
+    staging = Path(staging)
+    docs, out, data_dir = staging / "site-src", staging / "site", staging / "data"
+
+    # -- load inputs ---------------------------------------------------------------------
+    data = load(con, descriptor, data_dir)
+    if data.build_date != on_date:
+        raise RuntimeError(f"site: warehouse build date {data.build_date} is not the build date {on_date}")
+    penalties_collected = con.execute("SELECT count(*) FROM stg_penalties").fetchone()[0]
+    blacklist_collected = con.execute("SELECT count(*) FROM stg_blacklist").fetchone()[0]
+
+    # -- write pages ---------------------------------------------------------------------
+    if docs.exists():
+        shutil.rmtree(docs)
+    shutil.copytree(HAND_WRITTEN, docs)
+    extra_files = link_downloads(data_dir, docs / "downloads")
+    ctx = Context(data=data, docs=docs, site_url=config.site_url(), datasette=config.datasette_url(),
+                  demo=demo, queries=saved_queries())
+    plots.build_all(ctx)
+    pages.home(ctx)
+    pages.results_12th(ctx)
+    pages.targets_13th(ctx)
+    pages.indicators_index(ctx)
+    for iid in data.indicators:
+        pages.indicator_page(ctx, iid)
+    pages.enforcement(ctx, penalties_collected)
+    pages.blacklist(ctx, blacklist_collected)
+    pages.downloads(ctx, extra_files)
+    pages.source(ctx)
+    pages.changelog(ctx)
+    (docs / "robots.txt").write_text(
+        "User-agent: *\n" + ("Disallow: /\n" if demo else f"Allow: /\n\nSitemap: {ctx.site_url}sitemap.xml\n"),
+        encoding="utf-8")
+
+    # -- render --------------------------------------------------------------------------
+    share = ctx.figures["results-12th-gap"]
+    run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo,
+               extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
+    if not demo:
+        assert_no_fictional_data(staging)
+    n_pages = sum(1 for _ in out.rglob("index.html"))
+    print(f"  site: {n_pages} pages, {len(ctx.figures)} charts ({time.perf_counter() - started:.1f} s)")
+
+
+def link_downloads(data_dir: Path, dest: Path) -> dict[str, tuple[int, str]]:
+    """Put every export under docs/downloads/ (hard links where the filesystem allows), so the
+    site serves them from its own origin.  Returns (bytes, sha256) of the files the
+    datapackage does not describe itself: datapackage.json, SHA256SUMS and the zip."""
+    package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
+    described = {r["path"] for r in package["resources"]}
+    extra = {}
+    for src in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        rel = src.relative_to(data_dir).as_posix()
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(src, target)
+        except OSError:
+            shutil.copyfile(src, target)
+        if rel not in described:
+            extra[rel] = (src.stat().st_size, hashlib.sha256(src.read_bytes()).hexdigest())
+    return extra
+
+
+@contextlib.contextmanager
+def _source_date_epoch(on_date: dt.date) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH = noon of the build date in China (UTC+8), so the sitemap's
+    lastmod is the build date and nothing depends on the clock."""
+    noon = dt.datetime.combine(on_date, dt.time(12), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(noon.timestamp()))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def run_mkdocs(docs: Path, out: Path, *, site_url: str, on_date: dt.date, demo: bool,
+               extra: dict | None = None) -> None:
+    """Render docs -> out with MkDocs-Material in strict mode (any warning fails the build).
+    ``extra`` adds keys to mkdocs.yml's `extra` (read by site/overrides/main.html)."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    import jieba  # Material's search plugin segments Chinese with it; keep its chatter quiet
+
+    jieba.setLogLevel(logging.WARNING)
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    with _source_date_epoch(on_date):
+        cfg = load_config(config_file=str(MKDOCS_YML), docs_dir=str(docs), site_dir=str(out),
+                          site_url=site_url, strict=True)
+        cfg.extra["demo_banner"] = DEMO_BANNER if demo else ""
+        for key, value in (extra or {}).items():
+            cfg.extra[key] = value
+        build(cfg)
+
+
+def assert_no_fictional_data(staging: Path) -> None:
+    """The production build must contain nothing from the fictional fixtures."""
+    markers = [m.encode() for m in FICTIONAL_MARKERS]
+    for p in sorted(staging.rglob("*")):
+        if p.is_file() and p.suffix != ".duckdb":
+            body = p.read_bytes()
+            found = [m.decode() for m in markers if m in body]
+            if found:
+                raise RuntimeError(f"site: {p.relative_to(staging)} contains {found}: fictional data in a production build")

@@ -1,0 +1,93 @@
+"""What every page writer shares: the data, where pages go, and how to link out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import yaml
+
+from pipeline.export import DB_NAME
+from pipeline.paths import ROOT
+from pipeline.site.data import SiteData
+from pipeline.site.figures import Figure
+from pipeline.site.md import esc, rel
+
+QUERIES_YML = ROOT / "pipeline" / "datasette" / "queries.yml"
+
+
+def saved_queries(path: Path = QUERIES_YML) -> dict[str, dict]:
+    """Datasette's saved queries {name: {title, page}}, from the file Datasette's metadata
+    is rendered from; each query names the site page that explains it, and that page
+    links back.  No file yet: no query links."""
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {name: {"title": str(q.get("title", name)).split(" / ")[0], "page": q.get("page", "")}
+            for name, q in raw.items() if isinstance(q, dict)}
+
+
+def zh_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass
+class Context:
+    data: SiteData
+    docs: Path                 # the Markdown tree being written (staging/site-src)
+    site_url: str              # absolute, ends with /
+    datasette: str             # absolute, ends with /
+    demo: bool = False
+    queries: dict[str, dict] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+
+    # -- writing -------------------------------------------------------------
+    def write(self, md_path: str, text: str) -> None:
+        p = self.docs / md_path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        self.written.append(md_path)
+
+    # -- links ---------------------------------------------------------------
+    def page_url(self, md_path: str) -> str:
+        """Absolute URL of a page (directory URLs: indicators/x.md -> indicators/x/)."""
+        stem = md_path.removesuffix(".md")
+        if stem == "index":
+            return self.site_url
+        stem = stem.removesuffix("/index")
+        return f"{self.site_url}{stem}/"
+
+    def abs_url(self, docs_path: str) -> str:
+        return self.site_url + docs_path
+
+    def ds_table(self, table: str, **params) -> str:
+        url = f"{self.datasette}{DB_NAME}/{quote(table)}"
+        return url + (f"?{urlencode(params)}" if params else "")
+
+    @property
+    def ds_db(self) -> str:
+        return f"{self.datasette}{DB_NAME}"
+
+    def passage(self, passage_id: str) -> dict:
+        for p in self.data.passages:
+            if p["passage_id"] == passage_id:
+                return p
+        raise KeyError(f"site: no passage {passage_id!r} (cited but not in passages)")
+
+    def src(self, from_md: str, passage_id: str, label: str | None = None) -> str:
+        """Markdown link to a passage on the source page: [原文 表1 第7行](source.md#t1-r7)."""
+        p = self.passage(passage_id)
+        text = label or f"原文 {p['locator_zh']}"
+        return f"[{esc(text)}]({rel(from_md, 'source.md#' + passage_id)})"
+
+    def download(self, from_md: str, data_path: str, label: str) -> str:
+        """Link to a file of the data package, served from downloads/ on this site."""
+        return f"[{esc(label)}]({rel(from_md, 'downloads/' + data_path)})"
+
+    def query_links(self, page: str) -> list[str]:
+        """Markdown links to the saved Datasette queries that this page explains."""
+        return [f"[{esc(q['title'])}]({self.ds_table(name)})"
+                for name, q in self.queries.items() if q["page"] == page]

@@ -1,0 +1,845 @@
+"""The generated pages, one function per page, each writing plain Markdown.
+
+Every figure comes from the warehouse rows in ctx.data; the words around them are
+fixed here.  Links are relative to the Markdown file (checked by MkDocs in strict mode).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+from pipeline.site.context import Context, zh_date
+from pipeline.site.md import (
+    esc,
+    ext_link,
+    front_matter,
+    h,
+    link,
+    num,
+    signed_num,
+    signed_pct,
+    size,
+    status_badge,
+    table,
+)
+
+PLAN = "《南昌市安全生产“十三五”规划》"
+PROJECT = "南昌安全生产公众监督开放数据"
+LICENSE_URL_FALLBACK = "https://creativecommons.org/publicdomain/zero/1.0/"
+PLACE = {"@type": "Place", "name": "南昌市",
+         "address": {"@type": "PostalAddress", "addressLocality": "南昌市", "addressRegion": "江西省",
+                     "addressCountry": "CN"}}
+
+COMMITMENT_KIND_ZH = {"goal": "总体目标", "percent_target": "比例目标", "deadline": "时限", "frequency": "频次",
+                      "evaluation": "考核评估", "reported_result": "已报告的成果"}
+
+REGIME_ZH = {
+    "2015": "2015年规定（安委办〔2015〕14号）",
+    "2017": "2017年规定（安监总办〔2017〕49号）",
+    "2023": "2023年规定（应急管理部令第11号）",
+}
+
+
+# --------------------------------------------------------------------------
+# Shared pieces
+# --------------------------------------------------------------------------
+
+def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, files: list[str],
+                   temporal: str, measured: list[str] | None = None) -> str:
+    """schema.org Dataset for a page that offers data: files are data-package paths."""
+    d = ctx.data
+    lic = (d.descriptor.get("licenses") or [{}])[0].get("path") or LICENSE_URL_FALLBACK
+    by_path = {f.path: f for f in d.files}
+    dist = []
+    for path in files:
+        f = by_path[path]
+        dist.append({"@type": "DataDownload", "name": f.title, "contentUrl": ctx.abs_url("downloads/" + path),
+                     "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B"})
+    doc = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": name,
+        "description": description,
+        "url": ctx.page_url(md_path),
+        "inLanguage": "zh-CN",
+        "isAccessibleForFree": True,
+        "license": lic,
+        "creator": {"@type": "Organization", "name": PROJECT, "url": ctx.site_url},
+        "publisher": {"@type": "Organization", "name": PROJECT, "url": ctx.site_url},
+        "version": d.package_version,
+        "dateModified": d.build_date.isoformat(),
+        "keywords": d.descriptor.get("keywords", []),
+        "temporalCoverage": temporal,
+        "spatialCoverage": PLACE,
+        "isBasedOn": {"@type": "CreativeWork", "name": d.descriptor["source_document"]["title"],
+                      "inLanguage": "zh-CN"},
+        "distribution": dist,
+    }
+    if measured:
+        doc["variableMeasured"] = measured
+    return json.dumps(doc, ensure_ascii=False, sort_keys=False)
+
+
+def page_meta(ctx: Context, description: str, *, og_image: str | None = None, og_alt: str | None = None,
+              jsonld: str | None = None, hide: list[str] | None = None) -> str:
+    meta: dict = {"description": description}
+    if og_image:
+        meta["og_image"] = og_image
+        meta["og_image_alt"] = og_alt or description
+    if jsonld:
+        meta["jsonld"] = jsonld
+    if hide:
+        meta["hide"] = hide
+    return front_matter(meta)
+
+
+def datasette_section(ctx: Context, md_path: str, page: str, tables: list[tuple[str, str, dict]]) -> str:
+    """'Query it in Datasette': table links (label, table, filters) and the saved queries for `page`."""
+    items = [f"- {ext_link(label, ctx.ds_table(t, **params))}" for label, t, params in tables]
+    items += [f"- 预设查询：{q}" for q in ctx.query_links(page)]
+    items.append(f"- {ext_link('全部数据表和预设查询', ctx.ds_db)}；用法见{link('API 说明', md_path, 'api.md')}")
+    return "在 Datasette 中查询、筛选和导出（另一个网站，需要联网使用）：\n\n" + "\n".join(items) + "\n"
+
+
+def looser_rows(ctx: Context) -> list[dict]:
+    return [r for r in ctx.data.plan_rows("十二五") if r["target_looser_than_baseline"]]
+
+
+def result_cell_12(r: dict) -> str:
+    text = f"{r['target_year']}年 {num(r['actual'])}{r['unit']}；目标 {num(r['target'])}{r['unit']}"
+    if r["target_looser_than_baseline"]:
+        text += f"（目标高于{r['baseline_year']}年基数 {num(r['baseline'])}）"
+    return esc(text)
+
+
+def result_cell_13(r: dict) -> str:
+    text = f"到{r['target_year']}年累计下降{num(r['reduction_pct'])}%；"
+    if r["target"] is not None:
+        text += f"按假定基数推算目标约 {num(r['target'])}{r['unit']}"
+    else:
+        text += f"没有{r['baseline_year']}年基数，无法推算目标水平"
+    return esc(text)
+
+
+def status_list(md: str, rows: list[dict], result) -> str:
+    """One line per target: the status word first, then the indicator and its numbers."""
+    items = [f"- {status_badge(r['status_zh'])} {link(r['name_zh'], md, indicator_md(r['indicator_id']))}："
+             f"{result(r)}" for r in rows]
+    return '<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n"
+
+
+def indicator_md(iid: str) -> str:
+    return f"indicators/{iid}.md"
+
+
+def count_by(rows: list[dict], key: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[r[key]] += 1
+    return out
+
+
+# --------------------------------------------------------------------------
+# 首页
+# --------------------------------------------------------------------------
+
+def home(ctx: Context) -> None:
+    d, md = ctx.data, "index.md"
+    p12, p13 = d.plan_rows("十二五"), d.plan_rows("十三五")
+    c12, c13 = count_by(p12, "status_zh"), count_by(p13, "status_zh")
+    missed = [r for r in p12 if r["status"] == "missed"]
+    promises = [c for c in d.commitments if c["kind"] != "reported_result"]
+    kinds = "、".join(dict.fromkeys(COMMITMENT_KIND_ZH.get(c["kind"], c["kind"]) for c in promises))
+    gap = ctx.figures["results-12th-gap"]
+
+    def counts(c: dict[str, int]) -> str:
+        return "，".join(f"{n}项{s}" for s, n in sorted(c.items(), key=lambda kv: ["达成", "未达成", "无数据"].index(kv[0])))
+
+    missed_text = "；".join(
+        f"{link(r['name_zh'], md, indicator_md(r['indicator_id']))}，{r['target_year']}年{num(r['actual'])}{r['unit']}，"
+        f"高于目标{num(r['target'])}{r['unit']}" for r in missed)
+    description = (f"南昌市安全生产规划的承诺做到了吗？“十二五”表1共{len(p12)}项指标：{counts(c12)}"
+                   + ("（未达成：" + "、".join(r["name_zh"] for r in missed) + "）" if missed else "")
+                   + f"；“十三五”表2共{len(p13)}项指标：{counts(c13)}。每个数字都链接到规划原文。")
+    out = [page_meta(ctx, description, og_image=gap.png, og_alt=gap.summary, hide=["toc"])]
+    out.append("# 南昌安全生产：规划承诺做到了吗？\n")
+    out.append(f"{PLAN}承诺了什么、做到了没有：本站把规划里的指标、目标和执法数字逐项对照原文，整理成可核对的开放数据。"
+               f"由“{PROJECT}”项目整理发布（{link('关于', md, 'about.md')}），不是政府网站。"
+               f"数据更新：**{zh_date(d.build_date)}**；规划给出的最新实际数是2015年的。\n")
+    cards = [
+        ("-   **“十二五”（2011—2015年）**\n\n"
+         f"    表1共{len(p12)}项指标：**{counts(c12)}**。\n\n"
+         + (f"    未达成：{missed_text}。\n" if missed else "")),
+        ("-   **“十三五”（2016—2020年）**\n\n"
+         f"    表2共{len(p13)}项指标：**{counts(c13)}**。规划只写了到2020年的降幅，本站还没有2020年实际数，"
+         "不能判断是否达成。\n"),
+        ("-   **其他承诺**\n\n"
+         f"    规划正文另有{len(promises)}项量化承诺（{kinds}）：**结果均无数据**。"
+         f"{link('逐项查看', md, 'targets-13th.md#commitments')}\n"),
+    ]
+    out.append('<div class="grid cards" markdown>\n\n' + "\n".join(cards) + "\n</div>\n")
+
+    out.append("## “十二五”：每项目标的结果 {#fyp12}\n")
+    out.append(status_list(md, p12, result_cell_12))
+    loose = looser_rows(ctx)
+    if loose:
+        out.append(f"其中{len(loose)}项的目标比它自己的2010年实际数还高（目标允许数字上升）："
+                   + "、".join(esc(r["name_zh"]) for r in loose) + f"。详见{link('十二五结果', md, 'results-12th.md')}。\n")
+    out.append("## “十三五”：每项目标的结果 {#fyp13}\n")
+    out.append(status_list(md, p13, result_cell_13))
+    out.append(f"2020年目标水平是按明示的假定推算的，见{link('十三五目标', md, 'targets-13th.md')}。\n")
+    out.append("## 接着看什么 {#next}\n")
+    out.append("\n".join([
+        f"- {link('十二五结果', md, 'results-12th.md')}：表1全表、图表和五年合计",
+        f"- {link('十三五目标', md, 'targets-13th.md')}：表2、2020年目标水平的推算和其他承诺",
+        f"- {link('指标', md, 'indicators/index.md')}：每项指标一页，附原文引文和下载",
+        f"- {link('执法', md, 'enforcement/index.md')}：2015年“打非治违”结果和行政处罚记录",
+        f"- {link('黑名单', md, 'blacklist/index.md')}：正在公示的名单和列入规则",
+        (f"- {link('数据下载', md, 'downloads.md')}、{link('API', md, 'api.md')}、"
+         f"{link('方法说明', md, 'methodology.md')}、{link('原文', md, 'source.md')}"),
+    ]) + "\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 十二五结果
+# --------------------------------------------------------------------------
+
+def results_12th(ctx: Context) -> None:
+    d, md = ctx.data, "results-12th.md"
+    p12 = d.plan_rows("十二五")
+    c = count_by(p12, "status_zh")
+    missed = [r for r in p12 if r["status"] == "missed"]
+    loose = looser_rows(ctx)
+    gap = ctx.figures["results-12th-gap"]
+    # The words below ("越低越好", "不高于目标即为达成") hold only while every indicator is lower-is-better.
+    if any(r["direction"] != "lower_is_better" for r in d.status):
+        raise RuntimeError("site: an indicator is not lower_is_better; the result pages' wording must change")
+    description = (f"“十二五”（2011—2015年）安全生产规划表1的{len(p12)}项指标：{c.get('达成', 0)}项达成，"
+                   f"{c.get('未达成', 0)}项未达成。" + "".join(r["summary_zh"] for r in missed))
+    out = [page_meta(ctx, description, og_image=gap.png, og_alt=gap.summary)]
+    out.append("# “十二五”结果（2011—2015年）\n")
+    out.append(f"规划表1列出{len(p12)}项“十二五”指标，每项给出2010年实际数、“十二五期末规划数”（2015年目标）和2015年实际数。"
+               f"所有指标都是越低越好：2015年实际数不高于目标即为达成。\n")
+    out.append(f"**{c.get('达成', 0)}项达成，{c.get('未达成', 0)}项未达成。**"
+               + "".join(f" {status_badge(r['status_zh'])} **{esc(r['summary_zh'])}**" for r in missed) + "\n")
+    if loose:
+        out.append(f'!!! warning "{len(loose)}项目标高于2010年基数"\n\n'
+                   "    下面这几项的2015年目标比各自2010年的实际数还高，也就是说，规划允许这些数字上升。"
+                   "它们“达成”，只说明没有超过一个宽松的目标，不说明比2010年改善了多少。\n\n"
+                   + "\n".join(f"    - {link(r['name_zh'], md, indicator_md(r['indicator_id']))}：2010年"
+                               f"{num(r['baseline'])}，目标{num(r['target'])}，2015年实际{num(r['actual'])}（{esc(r['unit'])}）"
+                               for r in loose) + "\n")
+    out.append(gap.markdown(md))
+    out.append("## 表1 “十二五”时期主要指标完成情况 {#table-1}\n")
+    out.append(table(
+        ["指标（单位）", "2010年实际数", "十二五期末规划数", "2015年实际数", "状态", "与目标差距", "出处"],
+        [[link(r["name_zh"], md, indicator_md(r["indicator_id"])) + f"（{esc(r['unit'])}）",
+          num(r["baseline"]), num(r["target"]), num(r["actual"]), status_badge(r["status_zh"]),
+          f"{signed_num(r['gap_to_target'])}（{signed_pct(r['gap_pct'])}）"
+          + ("；目标高于2010年基数" if r["target_looser_than_baseline"] else ""),
+          ctx.src(md, r["passage_id"], f"表1 第{r['table_row']}行")] for r in p12],
+        ["l", "r", "r", "r", "l", "l", "l"]))
+    out.append("单位由指标名称推断，原表未列单位。“与目标差距”= 2015年实际数 − 目标，括号内为占目标的百分比；负数表示低于目标。"
+               "表格在手机上可以左右滑动。\n")
+
+    totals = d.five_year_totals
+    if totals:
+        out.append("## 五年合计（2011—2015年） {#totals}\n")
+        first = totals[0]
+        out.append(f"规划第二章还给出了“十二五”五年的合计数（{ctx.src(md, first['passage_id'])}）。"
+                   "这些合计没有目标，不评判达成与否。\n")
+        out.append(table(["指标", "合计", "原文写法", "出处"], [
+            [link(d.indicators[o["indicator_id"]]["name_zh"], md, indicator_md(o["indicator_id"])),
+             f"{num(o['value'])}{esc(o['unit'])}", esc(o["quote"]), ctx.src(md, o["passage_id"])] for o in totals],
+            ["l", "r", "l", "l"]))
+        notes = sorted({o["note_zh"] for o in totals if o["note_zh"]})
+        for n in notes:
+            out.append(f'!!! note "口径不明"\n\n    {esc(n)}\n')
+    out.append("## 查询和下载 {#data}\n")
+    out.append(datasette_section(ctx, md, "results-12th/", [
+        ("表1各指标完成情况（indicator_status）", "indicator_status", {"plan": "十二五"}),
+        ("全部数值（observations）", "observations", {}),
+    ]))
+    out.append(f"\n下载：{ctx.download(md, 'csv/indicator_status.csv', 'indicator_status.csv')} · "
+               f"{ctx.download(md, 'csv/observations.csv', 'observations.csv')} · {link('全部文件', md, 'downloads.md')}\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 十三五目标
+# --------------------------------------------------------------------------
+
+def targets_13th(ctx: Context) -> None:
+    d, md = ctx.data, "targets-13th.md"
+    p13 = d.plan_rows("十三五")
+    with_level = [r for r in p13 if r["target"] is not None]
+    fig = ctx.figures["targets-13th-reductions"]
+    description = (f"“十三五”（2016—2020年）安全生产规划表2的{len(p13)}项指标和到2020年的累计降幅；"
+                   f"{len(with_level)}项可按明示的假定推算2020年目标水平，{len(p13) - len(with_level)}项没有基数。"
+                   "本数据包没有2020年实际数，结果均为无数据。")
+    out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
+    out.append("# “十三五”目标（2016—2020年）\n")
+    out.append("规划表2只给出每项指标到2020年的“累计降幅”，没有写基期，也没有写目标数值。"
+               "规划印发时2020年还没有到来，本数据包也还没有收录2020年的实际数，所以下面每一项的结果都是"
+               f"{status_badge('无数据')}——既不能说达成，也不能说未达成。\n")
+    out.append(fig.markdown(md))
+    out.append("## 表2 “十三五”时期安全生产规划指标 {#table-2}\n")
+    out.append(table(
+        ["序号", "指标", "累计降幅", "2015年基数（假定）", "2020年目标水平（推算）", "2020年实际数", "状态", "出处"],
+        [[r["table_row"], link(r["name_zh"], md, indicator_md(r["indicator_id"])), f"{num(r['reduction_pct'])}%",
+          f"{num(r['baseline'])}{esc(r['unit'])}" if r["baseline"] is not None else "无基数",
+          f"{num(r['target'])}{esc(r['unit'])}" if r["target"] is not None else "无法推算",
+          "无数据", status_badge(r["status_zh"]), ctx.src(md, r["passage_id"], f"表2 第{r['table_row']}行")]
+         for r in p13],
+        ["r", "l", "r", "r", "r", "l", "l", "l"]))
+    out.append("## 2020年目标水平怎样推算 {#assumptions}\n")
+    out.append(f"目标水平 = 2015年基数 ×（1 − 累计降幅）。这需要两个假定，规划本身都没有写明：一是基期为2015年（五年规划的惯例）；"
+               f"二是表2指标的2015年基数可以取自表1的某项指标。下面逐项写明所作的假定，或者为什么没有基数。"
+               f"{len(with_level)}项有基数，{len(p13) - len(with_level)}项没有。\n")
+    for r in p13:
+        lv = d.levels[r["indicator_id"]]
+        line = f"- **{link(r['name_zh'], md, indicator_md(r['indicator_id']))}**：{esc(r['assumption_zh'])}"
+        if lv["derivation"]:
+            line += f" 推算：{esc(lv['derivation'])}{esc(r['unit'])}。"
+        out.append(line)
+    out.append("")
+
+    out.append("## 其他量化承诺 {#commitments}\n")
+    promises = [c for c in d.commitments if c["kind"] != "reported_result"]
+    reported = [c for c in d.commitments if c["kind"] == "reported_result"]
+    out.append(f"规划正文（表格以外）还有{len(promises)}项量化承诺。本数据包没有收录任何一项的完成情况或考核评估结果，"
+               f"所以结果都是{status_badge('无数据')}。\n")
+    items = []
+    for c in promises:
+        facts = [f"责任主体：{esc(c['subject_zh'])}"]
+        if c["due_as_written"]:
+            facts.append(f"期限：{esc(c['due_as_written'])}")
+        if c["note_zh"]:
+            facts.append(esc(c["note_zh"]))
+        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
+                     f"  {'；'.join(facts)}")
+    out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
+    for c in reported:
+        out.append(f"另：{esc(c['commitment_zh'])}（{ctx.src(md, c['passage_id'])}）。{esc(c['note_zh'])}\n")
+    out.append("## 查询和下载 {#data}\n")
+    out.append(datasette_section(ctx, md, "targets-13th/", [
+        ("2020年目标水平（target_levels_2020）", "target_levels_2020", {}),
+        ("基数假定（baseline_links）", "baseline_links", {}),
+        ("其他量化承诺（commitments）", "commitments", {}),
+    ]))
+    out.append(f"\n下载：{ctx.download(md, 'csv/target_levels_2020.csv', 'target_levels_2020.csv')} · "
+               f"{ctx.download(md, 'csv/baseline_links.csv', 'baseline_links.csv')} · "
+               f"{ctx.download(md, 'csv/commitments.csv', 'commitments.csv')} · {link('全部文件', md, 'downloads.md')}\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 指标
+# --------------------------------------------------------------------------
+
+def indicators_index(ctx: Context) -> None:
+    d, md = ctx.data, "indicators/index.md"
+    description = f"规划中的全部{len(d.indicators)}项指标：“十二五”表1、五年合计和“十三五”表2，每项一页。"
+    out = [page_meta(ctx, description)]
+    out.append("# 指标\n")
+    out.append(f"规划中的全部{len(d.indicators)}项指标，每项一页：图表、数据表、结论、原文引文、下载和查询链接。\n")
+    groups = [
+        ("“十二五”表1（2010年基数，2015年目标）", [i for i in d.indicators.values()
+                                          if i["plan"] == "十二五" and i["period_kind"] != "five_year_total"]),
+        ("“十二五”五年合计（2011—2015年，无目标）", [i for i in d.indicators.values() if i["period_kind"] == "five_year_total"]),
+        ("“十三五”表2（到2020年的累计降幅）", [i for i in d.indicators.values() if i["plan"] == "十三五"]),
+    ]
+    for title, inds in groups:
+        out.append(f"## {title}\n")
+        items = []
+        for i in inds:
+            st = d.status_of(i["indicator_id"])
+            name = link(i["name_zh"], md, indicator_md(i["indicator_id"]))
+            if st:
+                result = result_cell_12(st) if st["plan"] == "十二五" else result_cell_13(st)
+                items.append(f"- {status_badge(st['status_zh'])} {name}：{result}")
+            else:
+                (o,) = [o for o in d.observations_of(i["indicator_id"]) if o["kind"] == "actual"]
+                items.append(f"- {name}：{o['period_start']}—{o['period_end']}年合计 {num(o['value'])}{esc(o['unit'])}（无目标）")
+        out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
+    out.append("## 查询和下载 {#data}\n")
+    out.append(datasette_section(ctx, md, "indicators/", [
+        ("指标目录（indicators）", "indicators", {}),
+        ("完成情况（indicator_status）", "indicator_status", {}),
+    ]))
+    ctx.write(md, "\n".join(out))
+
+
+KIND_ZH = {"actual": "实际数", "target": "目标", "cumulative_reduction_target": "累计降幅目标",
+           "stated_change": "原文给出的变化幅度"}
+
+
+def observation_label(o: dict) -> str:
+    """What a figure is, with its year(s): 2010年实际数, 十二五期末规划数（2015年目标）, 2011—2015年合计."""
+    one_year = o["period_start"] == o["period_end"]
+    period = f"{o['period_end']}年" if one_year else f"{o['period_start']}—{o['period_end']}年"
+    if o["table_column"] and period in o["table_column"]:
+        return o["table_column"]
+    if o["kind"] == "target":
+        return f"{o['table_column'] or '目标'}（{period}目标）"
+    if o["kind"] == "actual" and not one_year:
+        return f"{period}合计"
+    if o["kind"] == "stated_change":
+        return f"{KIND_ZH['stated_change']}（{o['base_year']}—{o['period_end']}年）"
+    return f"{KIND_ZH.get(o['kind'], o['kind'])}（{period}）"
+
+
+def indicator_page(ctx: Context, iid: str) -> None:
+    d = ctx.data
+    ind = d.indicators[iid]
+    md = indicator_md(iid)
+    st = d.status_of(iid)
+    obs = d.observations_of(iid)
+    fig = ctx.figures[iid]
+    name, unit = ind["name_zh"], ind["unit"]
+
+    files = ["csv/observations.csv", "json/observations.json", "csv/indicators.csv"]
+    if st:
+        files = ["csv/indicator_status.csv", "json/indicator_status.json", *files]
+    if st and st["plan"] == "十三五":
+        files.append("csv/target_levels_2020.csv")
+    years = sorted({y for o in obs for y in (o["period_start"], o["period_end"])}
+                   | ({st["baseline_year"], st["target_year"]} if st else set()))
+    if st:
+        conclusion = st["summary_zh"]
+    else:  # a five-year total: no target, so no status; say what it is
+        (total,) = [o for o in obs if o["kind"] == "actual"]
+        conclusion = (f"“{ind['plan']}”期间（{total['period_start']}—{total['period_end']}年）"
+                      f"{name.split('（')[0]}合计{num(total['value'])}{unit}。")
+    jsonld = dataset_jsonld(
+        ctx, name=f"{name}（南昌市，{ind['plan']}）", md_path=md, files=files,
+        description=f"{conclusion} 数据来自{PLAN}，每个数字引用原文段落和逐字引文。",
+        temporal=f"{years[0]}/{years[-1]}", measured=[f"{name}（{unit}）"])
+    out = [page_meta(ctx, conclusion, og_image=fig.png, og_alt=f"{fig.title}。{fig.summary}", jsonld=jsonld)]
+    out.append(f"# {esc(name)}\n")
+    plan_years = "2011—2015年" if ind["plan"] == "十二五" else "2016—2020年"
+    where = (f"规划表{ind['table_no']}第{ind['table_row']}项" if ind["table_no"]
+             else f"出自规划{ctx.passage(ind['passage_id'])['locator_zh']}")
+    out.append(f"“{ind['plan']}”（{plan_years}）指标，{esc(where)}。单位：{esc(unit)}。\n")
+
+    if st:
+        out.append(f"{status_badge(st['status_zh'])} **{esc(st['summary_zh'])}**\n")
+        if st["target_looser_than_baseline"]:
+            out.append(f'!!! warning "目标高于{st["baseline_year"]}年基数"\n\n'
+                       f"    规划给这项指标定的{st['target_year']}年目标（{num(st['target'])}{esc(unit)}）"
+                       f"比{st['baseline_year']}年实际数（{num(st['baseline'])}{esc(unit)}）还高：目标本身允许数字上升。"
+                       "“达成”只说明没有超过这个宽松的目标。\n")
+        if st["plan"] == "十三五":
+            title = "基数和目标水平是推算的" if st["target"] is not None else "没有基数，无法推算目标水平"
+            out.append(f'!!! note "{title}"\n\n    {esc(st["assumption_zh"])}\n')
+    else:
+        out.append(f"**{esc(conclusion)}** 这是五年合计，规划没有给它定目标，所以没有“达成”与否。\n")
+        notes = sorted({o["note_zh"] for o in obs if o["note_zh"]})
+        for n in notes:
+            out.append(f'!!! note "口径不明"\n\n    {esc(n)}\n')
+
+    out.append(fig.markdown(md))
+
+    out.append("## 数据 {#data}\n")
+    rows = []
+    for o in sorted(obs, key=lambda o: (o["period_end"], o["period_start"], o["kind"] != "actual")):
+        rows.append([esc(observation_label(o)), f"{num(o['value'])}{esc(o['unit'])}", esc(o["value_as_written"]),
+                     ctx.src(md, o["passage_id"])])
+    if st and st["plan"] == "十三五":
+        if st["baseline"] is not None:
+            lv = d.levels[iid]
+            base = next(o for o in d.observations if o["observation_id"] == lv["baseline_observation_id"])
+            rows.append([f"{lv['base_year']}年基数（假定，取自表1“{esc(d.indicators[lv['baseline_indicator_id']]['name_zh'])}”）",
+                         f"{num(lv['baseline_value'])}{esc(unit)}", esc(base["value_as_written"]),
+                         ctx.src(md, base["passage_id"])])
+            rows.append([f"{lv['target_year']}年目标水平（推算）", f"{num(lv['target_level'])}{esc(unit)}",
+                         esc(lv["derivation"]), "由上两行计算"])
+        rows.append([f"{st['target_year']}年实际数", "无数据", "—", "本数据包未收录"])
+    out.append(table(["项目", "数值", "原文写法", "出处"], rows, ["l", "r", "l", "l"]))
+    if st and st["plan"] == "十二五":
+        extra = [f"- 与目标差距：{signed_num(st['gap_to_target'])}{esc(unit)}（{signed_pct(st['gap_pct'])}，实际数 − 目标）"]
+        if st["change_from_baseline"] is not None:
+            extra.append(f"- 较{st['baseline_year']}年变化：{signed_num(st['change_from_baseline'])}{esc(unit)}"
+                         f"（{signed_pct(st['change_from_baseline_pct'])}）")
+        out.append("\n".join(extra) + "\n")
+
+    out.append("## 原文 {#quote}\n")
+    quoted = set()
+    for o in obs:
+        for pid, q in ((o["passage_id"], o["quote"]), (o["corroborating_passage_id"], o["corroborating_quote"])):
+            if pid and q and (pid, q) not in quoted:
+                quoted.add((pid, q))
+                out.append(f"> {esc(q)}\n>\n> —— {ctx.src(md, pid)}\n")
+    out.append("## 说明 {#notes}\n")
+    out.append(esc(ind["definition_zh"]) + "\n")
+    if st:  # (a five-year total's notes are shown at the top already)
+        out.extend(f"- {esc(n)}" for n in sorted({o["note_zh"] for o in obs if o["note_zh"]}))
+        out.append("")
+
+    out.append("## 下载和查询 {#downloads}\n")
+    dl = [f"- 本指标的图表：{link('PNG', md, fig.png)} · {link('SVG', md, fig.svg_file)} · {link('Vega-Lite JSON', md, fig.json)}"]
+    if st:
+        dl.append(f"- 完成情况表：{ctx.download(md, 'csv/indicator_status.csv', 'CSV')} · "
+                  f"{ctx.download(md, 'csv-excel/indicator_status.csv', 'Excel 用 CSV')} · "
+                  f"{ctx.download(md, 'json/indicator_status.json', 'JSON')}")
+    dl.append(f"- 全部数值表：{ctx.download(md, 'csv/observations.csv', 'CSV')} · "
+              f"{ctx.download(md, 'csv-excel/observations.csv', 'Excel 用 CSV')} · "
+              f"{ctx.download(md, 'json/observations.json', 'JSON')}")
+    dl.append(f"- 全部文件和校验和：{link('数据下载', md, 'downloads.md')}")
+    out.append("\n".join(dl) + "\n")
+    tables = [("本指标的全部数值", "observations", {"indicator_id": iid})]
+    if st:
+        tables.insert(0, ("本指标的完成情况", "indicator_status", {"indicator_id": iid}))
+    out.append(datasette_section(ctx, md, f"indicators/{iid}/", tables))
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 执法
+# --------------------------------------------------------------------------
+
+def enforcement(ctx: Context, penalties_collected: int) -> None:
+    d, md = ctx.data, "enforcement/index.md"
+    fig = ctx.figures["campaign"]
+    camp = d.campaign
+    year = camp[0]["year"]
+    n = len(d.penalties)
+    description = (f"{year}年南昌“打非治违”结果（规划报告的全市汇总数）和行政处罚（双公示）个案记录："
+                   + (f"目前公示期内{n}条。" if n else "目前没有公示期内的个案记录。"))
+    out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
+    out.append("# 执法\n")
+    out.append(f"两部分：规划报告的{year}年“打非治违”全市汇总结果，以及个案行政处罚记录（“双公示”）。\n")
+    out.append(f"## {year}年“打非治违”结果 {{#campaign-{year}}}\n")
+    out.append(f"规划第一章报告了{year}年{esc(camp[0]['campaign_zh'])}的全市结果（{ctx.src(md, camp[0]['passage_id'])}）。"
+               "这些是汇总数，规划没有给出逐案记录，无法核对到单个案件。\n")
+    out.append(fig.markdown(md))
+    out.append(table(["措施", "数值", "原文写法", "出处"], [
+        [esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"
+         + (f"（{num(r['amount_yuan'])}元）" if r["amount_yuan"] is not None else ""),
+         esc(r["quote"]), ctx.src(md, r["passage_id"])] for r in camp], ["l", "r", "l", "l"]))
+
+    out.append("## 行政处罚（个案记录） {#penalties}\n")
+    if not d.penalties:
+        if penalties_collected == 0:
+            out.append('!!! info "还没有收录任何处罚记录"\n\n'
+                       "    本项目还没有从处罚机关的公示中收集到任何行政处罚决定，所以这里是空的。"
+                       "**空表不代表南昌没有安全生产行政处罚**，只代表这些记录还没有收集进来。\n\n"
+                       "    收录以后，这里会列出处于公示期内的处罚决定，字段按“双公示”格式：行政相对人名称、"
+                       "处罚决定书文号、违法行为类型、处罚依据、处罚类别、罚款金额（万元）、处罚决定日期、处罚机关等。"
+                       "自然人只公开姓名，不公开身份证号码等个人信息；公示截止期过后的记录不再显示。\n")
+        else:
+            out.append('!!! info "目前没有公示期内的处罚记录"\n\n'
+                       f"    已收录的{penalties_collected}条处罚决定都已过公示截止期，依规定不再在本站公开。"
+                       "**这不代表没有新的处罚**，只代表本站还没有收录公示期内的记录。\n")
+    else:
+        out.append(f"截至{zh_date(d.build_date)}仍在公示期内的处罚决定{n}条（公示截止期过后自动撤下）：\n")
+        out.append(table(
+            ["处罚决定日期", "行政相对人", "类别", "违法行为", "处罚类别", "罚款（万元）", "处罚机关", "决定书文号", "公示截止"],
+            [[str(p["decision_date"]), esc(p["party_name"]), esc(p["party_category"]), esc(p["violation_type"]),
+              esc(p["penalty_category"].replace(";", "、")), num(p["fine_amount_wan"]), esc(p["authority"]),
+              esc(p["decision_number"]), str(p["publicity_until"] or "未定")] for p in d.penalties]))
+        cases = [r for r in d.enforcement if r["source"] == "case_level"]
+        if cases:
+            out.append("按年份和处罚类别汇总（只计公示期内的记录）：\n")
+            out.append(table(["年度", "处罚类别", "数值"], [
+                [str(r["year"]), esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"] for r in cases],
+                ["l", "l", "r"]))
+    out.append("## 查询和下载 {#data}\n")
+    out.append(datasette_section(ctx, md, "enforcement/", [
+        ("“打非治违”结果（campaign_results）", "campaign_results", {}),
+        ("执法结果按年份（enforcement_by_year）", "enforcement_by_year", {}),
+        ("行政处罚（penalties）", "penalties", {}),
+    ]))
+    out.append(f"\n下载：{ctx.download(md, 'csv/campaign_results.csv', 'campaign_results.csv')} · "
+               f"{ctx.download(md, 'csv/penalties.csv', 'penalties.csv')} · "
+               f"{ctx.download(md, 'csv/enforcement_by_year.csv', 'enforcement_by_year.csv')} · "
+               f"{link('全部文件', md, 'downloads.md')}\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 黑名单
+# --------------------------------------------------------------------------
+
+def blacklist(ctx: Context, collected: int) -> None:
+    d, md = ctx.data, "blacklist/index.md"
+    n = len(d.blacklist)
+    gone = sum(t["entries"] for t in d.takedowns)
+    description = ("安全生产“黑名单”（失信、严重失信主体名单）："
+                   + (f"截至{zh_date(d.build_date)}公示期内{n}条。" if n else "目前没有公示期内的条目。")
+                   + "列入规则（2017年、2023年规定）、公示期限和异议途径。")
+    out = [page_meta(ctx, description)]
+    out.append("# 黑名单\n")
+    out.append("安全生产领域的“黑名单”（2023年10月1日起称“安全生产严重失信主体名单”）。"
+               f"本站只显示**公示期内**的条目；公示期满或已移出的条目不再公开名称，只保留日期和条数。数据日期：{zh_date(d.build_date)}。\n")
+    out.append("## 正在公示的条目 {#entries}\n")
+    if not d.blacklist:
+        if collected == 0:
+            out.append('!!! info "还没有收录任何名单记录"\n\n'
+                       "    本项目还没有从作出决定的机关或信用平台收集到任何黑名单记录，所以这里是空的。"
+                       "**空表不代表南昌没有被列入名单的单位**，只代表这些记录还没有收集进来。\n")
+        else:
+            out.append('!!! info "目前没有公示期内的条目"\n\n'
+                       "    已收录的条目都已过公示期或已移出，依规定不再公开名称（见下方撤下记录）。\n")
+    else:
+        out.append(f"截至{zh_date(d.build_date)}，公示期内共{n}条：\n")
+        for e in d.blacklist:
+            out.append(f"### {esc(e['enterprise_name'])}\n")
+            items = [f"- 统一社会信用代码：`{e['uscc']}`",
+                     f"- 列入情形：{esc(e['listing_situation'])}",
+                     f"- 列入依据：{esc(e['legal_basis'])}",
+                     f"- 适用规定：{esc(REGIME_ZH.get(e['regime'], e['regime']))}",
+                     f"- 作出决定机关：{esc(e['deciding_authority'])}",
+                     f"- 列入日期：{e['listing_date']}；公示截止：{e['display_until']}"
+                     + ("（今天是公示的最后一天）" if e["days_left"] == 0 else f"（还剩{e['days_left']}天）")]
+            if e.get("principal_name"):
+                items.append(f"- 主要负责人：{esc(e['principal_name'])}")
+            if e.get("listing_decision_number"):
+                items.append(f"- 列入决定书文号：{esc(e['listing_decision_number'])}")
+            if e.get("penalty_decision_number"):
+                items.append(f"- 相关行政处罚决定书文号：{esc(e['penalty_decision_number'])}")
+            items.append(f"- 救济期限和途径：{esc(e['remedy']) if e.get('remedy') else '记录中未载明'}")
+            items.append(f"- 公开网址：{ext_link(e['source_url'], e['source_url']) if e.get('source_url') else '未知'}")
+            out.append("\n".join(items) + "\n")
+
+    out.append("## 已撤下的条目 {#takedowns}\n")
+    if d.takedowns:
+        out.append(f"公示期满或已移出、不再公开名称的条目共{gone}条。只保留规定、决定机关、日期、原因和条数：\n")
+        out.append(table(["撤下日期", "原因", "列入日期", "公示截止", "适用规定", "决定机关", "条数"], [
+            [str(t["taken_down_on"]), esc(t["reason_zh"]), str(t["listing_date"]), str(t["display_until"]),
+             esc(t["regime"]), esc(t["deciding_authority"]), str(t["entries"])] for t in d.takedowns],
+            ["l", "l", "l", "l", "l", "l", "r"]))
+    else:
+        out.append("没有。\n")
+
+    out.append("## 名单怎样产生 {#rules}\n")
+    out.append("### 2017年起：联合惩戒实施办法 {#rules-2017}\n")
+    out.append("原国家安全监管总局办公厅《对安全生产领域失信行为开展联合惩戒的实施办法》（安监总办〔2017〕49号）："
+               "第二条列出十类失信行为；第三条规定发生重大、特别重大生产安全责任事故，一年内累计发生两起较大生产安全责任事故，"
+               "或者发生性质恶劣、危害性严重的较大生产安全责任事故的单位，纳入“黑名单”。"
+               "名单期限为自公布之日起1年，期满后可申请移出。此前的《生产经营单位安全生产不良记录“黑名单”管理暂行规定》"
+               "（安委办〔2015〕14号）下，一些地方规定首次列入1年、再次列入3年。\n")
+    out.append("### 2023年10月1日起：严重失信主体名单管理办法 {#rules-2023}\n")
+    out.append("《安全生产严重失信主体名单管理办法》（应急管理部令第11号）自2023年10月1日起施行：\n\n"
+               "- 由作出行政处罚的应急管理部门决定是否列入（“谁处罚、谁决定、谁负责”）；\n"
+               "- 列入前告知当事人，列入要作出书面决定；\n"
+               "- 在国家企业信用信息公示系统、“信用中国”网站和该部门网站公示；\n"
+               "- 列入情形包括发生特别重大、重大生产安全事故，12个月内累计发生2起以上较大生产安全事故，"
+               "瞒报、谎报生产安全事故，未依法取得安全生产许可擅自从事生产经营活动等（完整清单以办法原文为准）；\n"
+               "- 名单有效期3年，期满移出并停止公示；列入满12个月后可以申请提前移出（信用修复）。\n")
+    out.append("### 公示期限 {#display-period}\n")
+    out.append("按国家发展改革委办公厅《关于进一步完善“信用中国”网站及地方信用门户网站行政处罚信息信用修复机制的通知》"
+               "（发改办财金〔2019〕527号）的要求，严重行政处罚信息公示最短6个月、最长3年，到期必须撤下。"
+               "本站按每条记录的“公示截止日期”（以及移出日期）每天重新计算：截止日当天仍显示，次日起撤下。\n")
+    out.append("### 如何提出异议 {#objections}\n")
+    out.append("- 对列入决定不服：按决定书载明的救济期限和途径申请行政复议或者提起行政诉讼（每条记录的“救济期限和途径”）。\n"
+               "- 已改正、符合条件的单位：可以向作出决定的部门申请提前移出（2023年规定下列入满12个月后）。\n"
+               "- 本站数据有误（例如应已撤下的条目仍在显示，或与机关公示不一致）：以作出决定机关的公示为准；"
+               f"更正方式见{link('关于', md, 'about.md')}。\n")
+    out.append("## 查询和下载 {#data}\n")
+    out.append(datasette_section(ctx, md, "blacklist/", [
+        ("公示期内的条目（blacklist）", "blacklist", {}),
+        ("撤下记录（blacklist_takedowns）", "blacklist_takedowns", {}),
+    ]))
+    out.append(f"\n下载：{ctx.download(md, 'csv/blacklist.csv', 'blacklist.csv')} · "
+               f"{ctx.download(md, 'csv/blacklist_takedowns.csv', 'blacklist_takedowns.csv')} · "
+               f"{link('全部文件', md, 'downloads.md')}\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 数据下载
+# --------------------------------------------------------------------------
+
+FORMAT_ZH = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "xlsx": "Excel 工作簿", "sqlite": "SQLite",
+             "txt": "纯文本", "zip": "ZIP 压缩包"}
+SUB_ZH = {"csv": "CSV（UTF-8）", "csv-excel": "CSV（带 BOM，Excel 直接打开）", "json": "JSON", "parquet": "Parquet"}
+
+
+def file_item(ctx: Context, md: str, path: str, what: str, nbytes: int, sha: str) -> str:
+    """One downloadable file as a list item: link, what it is, size, and its SHA-256 on its own line
+    (a 64-character hash does not fit a table column on a phone)."""
+    return (f"- {ctx.download(md, path, path)} · {esc(what)} · {size(nbytes)}  \n"
+            f"  SHA-256 `{sha}`")
+
+
+def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
+    """extra_files: data paths not in the datapackage (the package itself, SHA256SUMS, the zip)
+    -> (bytes, sha256)."""
+    d, md = ctx.data, "downloads.md"
+    pkg = d.package
+    zip_name = next(p for p in extra_files if p.endswith(".zip"))
+    tables = [r for r in pkg["resources"] if r["type"] == "table"]
+    all_files = [f.path for f in d.files] + sorted(extra_files)
+    description = (f"下载全部数据：{len(tables)}张表，每张有 CSV、Excel 用 CSV、JSON 和 Parquet 格式，"
+                   "另有 Excel 工作簿、SQLite 数据库和规划原文；每个文件附大小和 SHA-256 校验和。许可 CC0。")
+    jsonld = dataset_jsonld(ctx, name=pkg["title"], md_path=md, files=[f.path for f in d.files],
+                            description=pkg["description"], temporal="2010/2020")
+    out = [page_meta(ctx, description, jsonld=jsonld)]
+    out.append("# 数据下载\n")
+    lic = (pkg.get("licenses") or [{}])[0]
+    lic_zh = (lic.get("title") or lic.get("name", "")).split(" / ")[0]
+    out.append(f"数据包“{esc(pkg['title'])}”，版本 {esc(pkg.get('version', ''))}，构建日期 {d.build_date.isoformat()}。"
+               f"许可：{esc(lic_zh)}。全部{len(all_files)}个文件都从本站下载，下面每个文件都附大小和 SHA-256 校验和。\n")
+    zb, _ = extra_files[zip_name]
+    out.append(f"**一次下载全部：**{ctx.download(md, zip_name, zip_name)}（{size(zb)}）\n")
+    out.append("## 描述文件和校验和 {#package}\n")
+    described = [("datapackage.json", "数据包描述文件（Frictionless Data Package v2）：每张表的字段说明、每个文件的大小和校验和"),
+                 ("SHA256SUMS", "全部文件的 SHA-256 校验和"),
+                 (zip_name, "全部文件的压缩包")]
+    out.append("\n".join(file_item(ctx, md, p, what, *extra_files[p]) for p, what in described if p in extra_files) + "\n")
+    out.append("下载后核对（在存放文件的目录中运行）：\n\n```sh\nsha256sum -c SHA256SUMS\n```\n")
+
+    out.append("## 数据表 {#tables}\n")
+    out.append("每张表四种格式：CSV（UTF-8）、带 BOM 的 CSV（用 Excel 直接打开不乱码）、JSON（对象数组）和 Parquet。"
+               "字段说明在 datapackage.json 里，也在 Datasette 的表页上。\n")
+    by_path = {f.path: f for f in d.files}
+    for r in tables:
+        name = r["name"]
+        out.append(f"### {esc(r['title'])}（{name}） {{#{name.replace('_', '-')}}}\n")
+        out.append(f"{esc(r['description'].splitlines()[0])} 共{r.get('rows', 0)}行。\n")
+        items = []
+        for sub, ext in (("csv", "csv"), ("csv-excel", "csv"), ("json", "json"), ("parquet", "parquet")):
+            f = by_path[f"{sub}/{name}.{ext}"]
+            items.append(file_item(ctx, md, f.path, SUB_ZH[sub], f.bytes, f.sha256))
+        out.append("\n".join(items) + "\n")
+    out.append("## 其他文件 {#other}\n")
+    others = [f for f in d.files if f.path.count("/") == 0 or f.path.startswith("source/")]
+    out.append("\n".join(file_item(ctx, md, f.path, f"{f.title}（{FORMAT_ZH.get(f.format, f.format)}）", f.bytes, f.sha256)
+                         for f in others) + "\n")
+    out.append("## 如何引用 {#cite}\n")
+    src = d.descriptor["source_document"]
+    out.append("引用本数据：\n")
+    out.append(f"> {PROJECT}：{esc(pkg['title'])}（数据包，版本 {esc(pkg.get('version', ''))}，"
+               f"构建日期 {d.build_date.isoformat()}），{ctx.page_url(md)}，许可 {esc(lic.get('name', ''))}。\n")
+    out.append("引用规划本身：\n")
+    out.append(f"> 《{esc(src['title'])}》，刊载于{esc(src['retrieved_from_zh'])}。"
+               "印发机关、印发日期、文号和网址：原文未载明，本数据包记为未知（见原文页）。\n")
+    out.append("引用某个数字时，请同时给出它的段落编号（如“表1 第7行”），读者可以在原文页核对逐字引文。\n")
+    out.append("## 在线查询 {#query}\n")
+    out.append(f"不想下载？同样的数据可以在 Datasette 中浏览、筛选、用 SQL 查询并导出：{ext_link(ctx.ds_db, ctx.ds_db)}。"
+               f"用法见{link('API 说明', md, 'api.md')}。\n")
+    ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# 原文
+# --------------------------------------------------------------------------
+
+def source(ctx: Context) -> None:
+    d, md = ctx.data, "source.md"
+    src = d.descriptor["source_document"]
+    source_file = next(f for f in d.files if f.path.startswith("source/"))
+    description = f"{PLAN}全文，按段落编号；本站每个数字都链接到这里的段落，可以逐字核对。"
+    out = [page_meta(ctx, description)]
+    out.append(f"# 原文：{esc(src['title'])}\n")
+    out.append(f"下面是规划全文，按获取时的原样分段（标点、错字都未改动，表格按行排列）。"
+               f"每段前的编号是段落编号：本站和数据里的每个数字都引用这些编号，点击编号可得到该段的链接。"
+               f"原文文件：{ctx.download(md, source_file.path, source_file.path.split('/')[-1])}"
+               f"（{size(source_file.bytes)}，SHA-256 `{source_file.sha256}`）。\n")
+    unknown = [(k, src.get(f"{k}_note")) for k in ("url", "issue_date", "document_number", "issuing_body")
+               if src.get(k) is None]
+    if unknown:
+        label = {"url": "网址", "issue_date": "印发日期", "document_number": "文号", "issuing_body": "印发机关"}
+        out.append('!!! note "关于这份文件，我们不知道的"\n\n'
+                   + "\n".join(f"    - {label[k]}：未知。{esc(zh_part(note))}" for k, note in unknown)
+                   + f"\n    - 来源：{esc(src['retrieved_from_zh'])}\n")
+
+    passages = d.passages
+    i = 0
+    while i < len(passages):
+        p = passages[i]
+        pid, kind, text = p["passage_id"], p["kind"], p["text"]
+        if kind == "heading":
+            level = "##" if p["section"] is None else "###"
+            out.append(f"{level} {esc(text)} {{#{pid}}}\n")
+        elif kind == "table_caption":
+            rows = []
+            j = i + 1
+            while j < len(passages) and passages[j]["kind"] in ("table_header", "table_row"):
+                rows.append(passages[j])
+                j += 1
+            out.append(_source_table(p, rows))
+            i = j
+            continue
+        elif kind in ("page_chrome", "title"):
+            label = "网页栏目文字" if kind == "page_chrome" else "标题"
+            out.append(f'<p class="passage passage--{kind}" id="{pid}"><a class="passage__id" href="#{pid}">{pid}</a> '
+                       f'<span class="passage__label">{label}：</span>{h(text)}</p>\n')
+        else:
+            out.append(f'<p class="passage" id="{pid}"><a class="passage__id" href="#{pid}">{pid}</a> {h(text)}</p>\n')
+        i += 1
+    ctx.write(md, "\n".join(out))
+
+
+def zh_part(note: str | None) -> str:
+    """The Chinese half of a bilingual note ("中文。English.")."""
+    return re.match(r"[^A-Za-z]*", note or "").group(0).strip()
+
+
+def _source_table(caption: dict, rows: list[dict]) -> str:
+    """A table of the plan as HTML, one id per row (t1-r7), so quotes can link to their row."""
+    header = next((r for r in rows if r["kind"] == "table_header"), None)
+    head_cells = header["text"].split(" ") if header else []
+    html_rows = []
+    for r in rows:
+        if r["kind"] != "table_row":
+            continue
+        cells = r["text"].split(" ")
+        if head_cells and len(cells) != len(head_cells):
+            cells = [r["text"]]
+        tds = "".join(f"<td>{h(c)}</td>" for c in cells)
+        html_rows.append(f'<tr id="{r["passage_id"]}"><td><a class="passage__id" href="#{r["passage_id"]}">'
+                         f'{r["passage_id"]}</a></td>{tds}</tr>')
+    thead = ""
+    if header:
+        ths = "".join(f"<th>{h(c)}</th>" for c in head_cells)
+        thead = f'<thead><tr id="{header["passage_id"]}"><th>段落编号</th>{ths}</tr></thead>'
+    cap_id = caption["passage_id"]
+    return (f'<p class="passage passage--caption" id="{cap_id}"><a class="passage__id" href="#{cap_id}">{cap_id}</a> '
+            f'<strong>{h(caption["text"])}</strong></p>\n\n'
+            f'<div class="source-table"><table>{thead}<tbody>{"".join(html_rows)}</tbody></table></div>\n')
+
+
+# --------------------------------------------------------------------------
+# 更新记录: the hand-written page, with the current build appended
+# --------------------------------------------------------------------------
+
+def changelog(ctx: Context) -> None:
+    d, md = ctx.data, "changelog.md"
+    path = ctx.docs / md
+    out = [path.read_text(encoding="utf-8").rstrip("\n") if path.is_file() else "# 更新记录"]
+    feed = ctx.abs_url("releases.xml")
+    out.append("\n## 数据发布 {#releases}\n")
+    out.append(f"每次带版本号的发布：日期、与上一版相比增删改了多少行、为什么。订阅：{ext_link('releases.xml（Atom）', feed)}。\n")
+    if not d.releases:
+        out.append("还没有带版本号的发布；当前数据见下方“当前数据”。\n")
+    for r in d.releases:
+        out.append(f"### 版本 {esc(r['version'])}（{r['release_date']}） {{#v{r['version']}}}\n")
+        counts = f"新增 {r['rows_added']} 行，删除 {r['rows_removed']} 行，改动 {r['rows_changed']} 行"
+        prev = f"与 {esc(r['previous_version'])} 相比{counts}。" if r["previous_version"] else f"共 {r['rows_added']} 行。"
+        out.append(f"{esc(r['summary_zh'])} {prev}\n")
+    out.append("## 更正和异议 {#corrections}\n")
+    out.append("已发布数值的每一次更正、对数据提出的每一件异议（无论是否改正），都记在这里，也在下载文件的 corrections 表中。"
+               "个人提出的一律写作“公众”。\n")
+    if not d.corrections:
+        out.append("还没有更正或异议记录。\n")
+    for c in d.corrections:
+        change = (f"{esc(c['old_value'])} → {esc(c['new_value'])}" if c["old_value"] != c["new_value"]
+                  else f"维持 {esc(c['old_value'])}")
+        line = (f"- **{c['date']}** {esc(c['kind'])}（{esc(c['outcome'])}）：{esc(c['resource'])} "
+                f"{esc(c['record_key'])} 的 {esc(c['field'])}，{change}。{esc(c['reason_zh'])} 提出：{esc(c['requested_by'])}。")
+        if c["passage_id"]:
+            line += f" {ctx.src(md, c['passage_id'])}"
+        out.append(line)
+    out.append("")
+    counts = {r["name"]: r.get("rows", 0) for r in d.package["resources"] if r["type"] == "table"}
+    out.append("## 当前数据 {#current}\n")
+    out.append(f"- 数据包版本：{esc(d.package_version)}\n"
+               f"- 构建日期：{d.build_date.isoformat()}（黑名单和行政处罚的公示期按这一天计算）\n"
+               f"- 规划原文 SHA-256：`{d.descriptor['source_document']['sha256']}`\n"
+               "- 各表行数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+    ctx.write(md, "\n".join(out))

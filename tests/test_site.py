@@ -1,0 +1,518 @@
+"""The public site, built by the real pipeline from the real package (and the demo from the
+fictional fixtures), checked file by file and then page by page in Debian chromium.
+
+One production build, one rebuild of the same inputs (to prove byte-identical output) and
+one demo build per session; one browser for every browser test.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from pipeline import charts, paths
+from pipeline.site import DEMO_BANNER
+
+BUILD_DATE = dt.date(2026, 11, 28)
+SITE_URL = "https://safety.example.org/"        # where the production site says it lives
+DATASETTE_URL = "https://data.example.org/"     # where it says Datasette answers
+FICTIONAL = paths.ROOT / "tests" / "fixtures" / "fictional"
+ROAD_DEATHS = "fyp12-road-deaths"
+
+
+# --------------------------------------------------------------------------
+# Builds
+# --------------------------------------------------------------------------
+
+def _build(out: Path, demo: bool = False) -> Path:
+    from pipeline.build import build
+    from pipeline.demo import run_demo
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SITE_URL", SITE_URL)
+        mp.setenv("DATASETTE_URL", DATASETTE_URL)
+        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
+        if demo:
+            rc = run_demo(out, on_date=BUILD_DATE)
+        else:
+            rc = build(package=paths.PACKAGE, out=out, on_date=BUILD_DATE)
+    assert rc == 0
+    return (out / "current").resolve()
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory) -> Path:
+    """The production build's generation directory (site/, site-src/, data/, warehouse)."""
+    return _build(tmp_path_factory.mktemp("prod") / "build")
+
+
+@pytest.fixture(scope="session")
+def prod_again(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("prod-again") / "build")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("demo") / "build-demo", demo=True)
+
+
+@pytest.fixture(scope="session")
+def site(prod) -> Path:
+    return prod / "site"
+
+
+def html_pages(site_dir: Path) -> list[Path]:
+    return sorted(site_dir.rglob("index.html"))
+
+
+def page_path(site_dir: Path, f: Path) -> str:
+    """index.html file -> URL path relative to the site root ('' for home, 'blacklist/')."""
+    rel = f.parent.relative_to(site_dir).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def read(site_dir: Path, path: str) -> str:
+    return (site_dir / path / "index.html").read_text(encoding="utf-8")
+
+
+def indicator_ids() -> list[str]:
+    with open(paths.DATASETS / "data" / "indicators.csv", encoding="utf-8") as f:
+        return [r["indicator_id"] for r in csv.DictReader(f)]
+
+
+class _Html(HTMLParser):
+    """Ids, links, meta tags and JSON-LD of one page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.jsonld: list[str] = []
+        self._in_ld = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "meta" and (a.get("property") or a.get("name")):
+            self.meta[a.get("property") or a.get("name")] = a.get("content", "")
+        self._in_ld = tag == "script" and a.get("type") == "application/ld+json"
+
+    def handle_data(self, data):
+        if self._in_ld:
+            self.jsonld.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_ld = False
+
+
+def parse(html: str) -> _Html:
+    p = _Html()
+    p.feed(html)
+    return p
+
+
+# --------------------------------------------------------------------------
+# Pages built, reproducibly
+# --------------------------------------------------------------------------
+
+EXPECTED_PAGES = ["", "results-12th/", "targets-13th/", "indicators/", "enforcement/", "blacklist/", "downloads/",
+                  "api/", "methodology/", "about/", "changelog/", "source/"]
+
+
+def test_every_page_is_built(site):
+    built = {page_path(site, f) for f in html_pages(site)}
+    wanted = set(EXPECTED_PAGES) | {f"indicators/{i}/" for i in indicator_ids()}
+    assert wanted <= built, sorted(wanted - built)
+    assert len(indicator_ids()) == 17  # one page per indicator: 8 (表1) + 3 (five-year totals) + 6 (表2)
+    assert (site / "404.html").is_file() and "页面未找到" in (site / "404.html").read_text(encoding="utf-8")
+    assert not (site / "overrides").exists()
+
+
+def test_same_inputs_same_date_give_byte_identical_site(prod, prod_again):
+    # Guards against clock-dependent output (sitemap dates, gzip mtimes) and render-order
+    # dependent ids in the inline SVG.
+    def digests(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    for part in ("site", "site-src"):
+        a, b = digests(prod / part), digests(prod_again / part)
+        assert a.keys() == b.keys()
+        assert [k for k in a if a[k] != b[k]] == [], part
+
+
+def test_sitemap_lists_every_page_with_the_build_date(site):
+    xml = (site / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert {SITE_URL + page_path(site, f) for f in html_pages(site)} == set(locs)
+    assert set(re.findall(r"<lastmod>([^<]+)</lastmod>", xml)) == {BUILD_DATE.isoformat()}
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {SITE_URL}sitemap.xml" in robots and "Disallow" not in robots
+
+
+def test_site_src_is_plain_markdown_and_assets(prod):
+    # Engine-agnostic: the pipeline writes Markdown and files; nothing MkDocs-specific
+    # beyond front matter and the attr_list/admonition syntax.
+    src = prod / "site-src"
+    kinds = {p.suffix for p in src.rglob("*") if p.is_file() and "overrides" not in p.parts
+             and "downloads" not in p.parts}
+    assert kinds <= {".md", ".css", ".png", ".svg", ".json", ".txt"}, kinds
+
+
+# --------------------------------------------------------------------------
+# Content: every figure from the warehouse, said plainly
+# --------------------------------------------------------------------------
+
+def test_home_answers_with_every_status_and_the_date(site):
+    html = read(site, "")
+    assert "表1共8项指标：<strong>7项达成，1项未达成</strong>" in html
+    assert "表2共6项指标：<strong>6项无数据</strong>" in html
+    assert "2026年11月28日" in html
+    assert "不是政府网站" in html
+    # every target of both plans, each with its status word and a link to its page
+    for iid in indicator_ids():
+        if not iid.endswith("-total"):
+            assert f'href="indicators/{iid}/"' in html, iid
+    assert html.count('status--met">达成') == 7
+    assert html.count('status--missed">未达成') == 1
+    assert html.count('status--nodata">无数据') == 6
+
+
+def test_road_deaths_page_states_the_miss_and_cites_its_row(site):
+    html = read(site, f"indicators/{ROAD_DEATHS}/")
+    assert "2015年道路交通死亡人数为221人，高于规划目标216人，未达成。" in html
+    assert 'href="../../source/#t1-r7"' in html
+    assert "7 道路交通死亡人数 235 216 221" in html  # the verbatim quote
+    assert f'href="{DATASETTE_URL}safety/indicator_status?indicator_id={ROAD_DEATHS}"' in html
+    assert 'href="../../downloads/csv/indicator_status.csv"' in html
+    assert 'href="../../assets/charts/fyp12-road-deaths.png"' in html
+
+
+def test_results_12th_names_the_miss_and_the_loose_targets(site):
+    html = read(site, "results-12th/")
+    assert "7项达成，1项未达成。" in html
+    assert "2015年道路交通死亡人数为221人，高于规划目标216人，未达成。" in html
+    assert "4项目标高于2010年基数" in html
+    assert html.count("目标高于2010年基数") >= 5  # the warning and each of the 4 rows
+    # the five-year totals and their ambiguity note
+    for figure in ("1598起", "1204人", "19起"):
+        assert figure in html
+    assert "不含火灾事故" in html
+
+
+def test_targets_13th_states_assumptions_and_no_data(site):
+    html = read(site, "targets-13th/")
+    for level in ("210.6人", "2.7起", "0.036人/亿元", "0.486人/10万人"):
+        assert level in html
+    assert html.count(">无法推算</td>") == 2   # the two indicators without a baseline
+    assert "假定：以表1“各类事故死亡人数”2015年实际数为表2“生产安全事故死亡人数”的基数" in html
+    # table 2 (6) + the 13 commitments + the two sentences saying why
+    assert html.count('status--nodata">无数据') == 6 + 13 + 2
+
+
+def test_enforcement_and_blacklist_have_honest_empty_states(site):
+    enf = read(site, "enforcement/")
+    for figure in ("288起", "594起", "211家", "8个", "31家", "41.1万元", "1人"):
+        assert figure in enf
+    assert "还没有收录任何处罚记录" in enf and "空表不代表南昌没有安全生产行政处罚" in enf
+    bl = read(site, "blacklist/")
+    assert "还没有收录任何名单记录" in bl and "空表不代表南昌没有被列入名单的单位" in bl
+    for words in ("安监总办〔2017〕49号", "应急管理部令第11号", "发改办财金〔2019〕527号", "如何提出异议"):
+        assert words in bl
+    assert f'href="{DATASETTE_URL}safety/blacklist"' in bl
+
+
+def test_source_page_has_an_anchor_for_every_passage(site):
+    ids = parse(read(site, "source/")).ids
+    with open(paths.PASSAGES_CSV, encoding="utf-8") as f:
+        passage_ids = [r["passage_id"] for r in csv.DictReader(f)]
+    assert set(passage_ids) <= ids, sorted(set(passage_ids) - ids)[:10]
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    pages = {page_path(site, f): parse(f.read_text(encoding="utf-8")) for f in html_pages(site)}
+    broken = []
+    for path, page in pages.items():
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("//", "mailto:")):
+                continue
+            target = urlsplit(urljoin("/" + path, href))
+            rel = unquote(target.path).lstrip("/")
+            if rel == "" or rel.endswith("/"):
+                if rel not in pages or target.fragment and target.fragment not in pages[rel].ids:
+                    broken.append((path, href))
+            elif not (site / rel).is_file():
+                broken.append((path, href))
+    assert broken == []
+
+
+# --------------------------------------------------------------------------
+# Downloads, Open Graph, JSON-LD
+# --------------------------------------------------------------------------
+
+def test_downloads_page_lists_every_file_with_size_and_sha256(prod, site):
+    html = read(site, "downloads/")
+    data = prod / "data"
+    for f in sorted(p for p in data.rglob("*") if p.is_file()):
+        rel = f.relative_to(data).as_posix()
+        served = site / "downloads" / rel
+        assert served.read_bytes() == f.read_bytes(), rel      # same origin, same bytes
+        assert f'href="{rel}"' in html, rel  # the page is /downloads/, the files under it
+        assert hashlib.sha256(f.read_bytes()).hexdigest() in html, rel
+    sums = (data / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "datapackage.json" in sums and "nanchang-work-safety.zip" in sums
+    assert "如何引用" in html and "CC0" in html
+
+
+def test_open_graph_image_is_the_pages_chart(site):
+    for iid in indicator_ids():
+        meta = parse(read(site, f"indicators/{iid}/")).meta
+        assert meta["og:image"] == f"{SITE_URL}assets/charts/{iid}.png"
+        assert (site / "assets" / "charts" / f"{iid}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert meta["og:url"] == f"{SITE_URL}indicators/{iid}/"
+        assert meta["og:image:alt"] and meta["description"]
+    # pages without a chart of their own share the 表1 chart
+    for path in ("", "blacklist/", "about/", "source/"):
+        assert parse(read(site, path)).meta["og:image"] == f"{SITE_URL}assets/charts/results-12th-gap.png"
+    for f in html_pages(site):
+        meta = parse(f.read_text(encoding="utf-8")).meta
+        assert meta["og:image"].startswith(SITE_URL + "assets/charts/") and meta["og:title"], f
+
+
+def test_json_ld_dataset_on_dataset_pages(site):
+    dataset_pages = ["downloads/", *[f"indicators/{i}/" for i in indicator_ids()]]
+    for path in dataset_pages:
+        (ld,) = parse(read(site, path)).jsonld
+        doc = json.loads(ld)
+        assert doc["@context"] == "https://schema.org" and doc["@type"] == "Dataset", path
+        assert doc["name"] and len(doc["description"]) >= 50
+        assert doc["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
+        assert doc["creator"]["name"]
+        assert doc["spatialCoverage"]["name"] == "南昌市"
+        assert re.fullmatch(r"\d{4}/\d{4}", doc["temporalCoverage"])
+        assert doc["url"] == SITE_URL + path
+        assert doc["distribution"]
+        for d in doc["distribution"]:
+            assert d["@type"] == "DataDownload" and d["encodingFormat"]
+            assert d["contentUrl"].startswith(SITE_URL + "downloads/")
+            assert (site / d["contentUrl"].removeprefix(SITE_URL)).is_file(), d["contentUrl"]
+    # every JSON-LD block on every page parses
+    for f in html_pages(site):
+        for ld in parse(f.read_text(encoding="utf-8")).jsonld:
+            json.loads(ld)
+
+
+# --------------------------------------------------------------------------
+# Charts: PNG drawn with the CJK font, SVG inline with its data in words
+# --------------------------------------------------------------------------
+
+def test_png_charts_are_drawn_with_the_cjk_font(site):
+    pngs = sorted((site / "assets" / "charts").glob("*.png"))
+    assert len(pngs) == len(indicator_ids()) + 3
+    for png in pngs:
+        spec = json.loads(png.with_name(png.name.removesuffix(".png") + ".vl.json").read_text(encoding="utf-8"))
+        # the published PNG is exactly what the published Vega-Lite spec renders to...
+        assert charts.chart_to_png(spec) == png.read_bytes(), png.name
+        # ...and its text was drawn with Noto Sans CJK, not boxes, not left out
+        assert charts.font_used_in_png(spec), png.name
+        assert charts.ink_pixels(png.read_bytes()) > 1000
+        assert png.with_suffix(".svg").is_file()
+
+
+def test_every_chart_is_inline_svg_with_title_summary_and_table(site):
+    for f in html_pages(site):
+        html = f.read_text(encoding="utf-8")
+        for fig in re.findall(r'<figure class="chart".*?</figure>', html, re.DOTALL):
+            assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+-title [^"]+-desc"', fig)
+            assert re.search(r"<title id=[^>]+>[^<]+</title>", fig)
+            assert re.search(r"<figcaption>[^<]+</figcaption>", fig)
+            after = html.split(fig, 1)[1]
+            assert "<table" in after, f"{page_path(site, f)}: a chart without a data table after it"
+
+
+# --------------------------------------------------------------------------
+# Demo: fictional data, labelled on every page; production: none of it
+# --------------------------------------------------------------------------
+
+def test_production_build_contains_no_fictional_data(prod):
+    markers = [m.encode() for m in ("虚构", "示例（虚构）", "example.invalid")]
+    found = [(p.relative_to(prod).as_posix(), m.decode()) for p in sorted(prod.rglob("*")) if p.is_file()
+             for m in markers if m in p.read_bytes()]
+    assert found == []
+
+
+def test_demo_banner_on_every_demo_page(demo):
+    site = demo / "site"
+    pages = [*html_pages(site), site / "404.html"]
+    assert len(pages) > 25
+    for f in pages:
+        html = f.read_text(encoding="utf-8")
+        assert DEMO_BANNER in html, f
+        assert '<meta name="robots" content="noindex, nofollow">' in html, f
+    assert "Disallow: /" in (site / "robots.txt").read_text(encoding="utf-8")
+
+
+def test_demo_shows_only_entries_public_on_the_build_date(demo):
+    html = read(demo / "site", "blacklist/")
+    with open(FICTIONAL / "blacklist.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+
+    def public(r):
+        return (dt.date.fromisoformat(r["listing_date"]) <= BUILD_DATE <= dt.date.fromisoformat(r["display_until"])
+                and not (r["removal_date"] and dt.date.fromisoformat(r["removal_date"]) <= BUILD_DATE))
+
+    shown = {r["uscc"] for r in rows if public(r)}
+    hidden = {r["uscc"] for r in rows if not public(r)} - shown
+    assert shown and hidden
+    assert all(code in html for code in shown)
+    # an expired listing is gone from every page and file of the site, not just hidden
+    for p in (demo / "site").rglob("*"):
+        if p.is_file() and p.suffix in (".html", ".json", ".csv", ".md"):
+            body = p.read_text(encoding="utf-8", errors="replace")
+            assert not [c for c in hidden if c in body], p
+    assert "今天是公示的最后一天" in html  # display_until == build date is still public
+
+
+# --------------------------------------------------------------------------
+# In a real browser: every page, phone width, with and without JavaScript
+# --------------------------------------------------------------------------
+
+browser = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def chromium_session():
+    from tests.browser import chromium_available, launch_chromium
+
+    if not chromium_available():
+        pytest.fail("Debian chromium (/usr/bin/chromium) or playwright missing")
+    with launch_chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def served(site):
+    from tests.browser import serve_directory
+
+    with serve_directory(site) as base:
+        yield base
+
+
+def all_paths(site_dir: Path) -> list[str]:
+    return [page_path(site_dir, f) for f in html_pages(site_dir)]
+
+
+def _chart_texts(site_dir: Path, html: str) -> dict[str, list[str]]:
+    """figure id -> the value texts its chart writes beside the bars (from its Vega-Lite data)."""
+    out = {}
+    for key in re.findall(r'<figure class="chart" id="fig-([^"]+)"', html):
+        spec = json.loads((site_dir / "assets" / "charts" / f"{key}.vl.json").read_text(encoding="utf-8"))
+        out[key] = [v["text"] for v in spec["data"]["values"]]
+    return out
+
+
+@browser
+def test_every_page_with_javascript(chromium_session, served, site):
+    from tests.browser import visit
+
+    problems = []
+    for path in all_paths(site):
+        v = visit(chromium_session, served + path, settle_ms=100)
+        if v.log.status != 200 or v.log.errors or v.log.foreign_requests() or v.log.failed_requests:
+            problems.append((path, v.log.status, v.log.errors, v.log.foreign_requests(), v.log.failed_requests))
+        if v.horizontal_overflow:
+            problems.append((path, "scrolls sideways by", v.horizontal_overflow))
+    assert problems == []
+
+
+@browser
+def test_every_page_without_javascript_shows_every_chart_and_figure(chromium_session, served, site):
+    from tests.browser import horizontal_overflow, open_page
+
+    problems, charts_seen = [], 0
+    for path in all_paths(site):
+        texts = _chart_texts(site, read(site, path))
+        with open_page(chromium_session, served + path, javascript_enabled=False) as (page, log):
+            if log.status != 200 or log.errors or log.foreign_requests() or log.failed_requests:
+                problems.append((path, log.status, log.errors, log.foreign_requests(), log.failed_requests))
+            if horizontal_overflow(page):
+                problems.append((path, "scrolls sideways"))
+            body_text = page.evaluate("() => document.body.innerText")
+            for key, values in texts.items():
+                charts_seen += 1
+                box, svg_text = page.evaluate("""id => {
+                    const s = document.querySelector('#fig-' + id + ' svg');
+                    const r = s.getBoundingClientRect();
+                    return [[r.width, r.height], s.textContent];
+                }""", key)
+                if not (box[0] > 100 and box[1] > 50):
+                    problems.append((path, key, "chart not visible", box))
+                for t in values:
+                    if t not in svg_text:
+                        problems.append((path, key, "value missing from the chart", t))
+                    for number in re.findall(r"\d+(?:\.\d+)?", t):
+                        if number not in body_text:
+                            problems.append((path, key, "figure not in the page text", number))
+    assert charts_seen >= 20
+    assert problems == []
+
+
+@browser
+def test_home_answers_in_the_first_screen(chromium_session, served):
+    from tests.browser import open_page
+
+    for js in (True, False):
+        with open_page(chromium_session, served, javascript_enabled=js, width=375, height=812) as (page, _):
+            bottom = page.evaluate("""() => {
+                const el = [...document.querySelectorAll('.grid.cards li')].find(li => li.textContent.includes('7项达成'));
+                return el.getBoundingClientRect().bottom;
+            }""")
+            assert bottom <= 812, "the 十二五 answer is below the first screen at 375x812"
+
+
+@browser
+@pytest.mark.parametrize("query, expected", [("道路交通", f"/indicators/{ROAD_DEATHS}/"), ("黑名单", "/blacklist/")])
+def test_search_finds_chinese_words(chromium_session, served, query, expected):
+    from tests.browser import material_search, open_page
+
+    with open_page(chromium_session, served, width=375) as (page, log):
+        results = material_search(page, query)
+        assert expected in {urlsplit(r["href"]).path for r in results}, results
+        assert log.errors == [] and log.foreign_requests() == []
+
+
+@browser
+def test_404_page_in_the_browser(chromium_session, served):
+    from tests.browser import visit
+
+    v = visit(chromium_session, served + "no/such/page/", settle_ms=100)
+    assert v.log.status == 404
+    assert v.log.foreign_requests() == []
+    assert all("404" in e for e in v.log.errors)
+    assert v.horizontal_overflow == 0
+
+
+@browser
+def test_demo_pages_show_the_banner_in_the_browser(chromium_session, demo):
+    from tests.browser import open_page, serve_directory
+
+    with serve_directory(demo / "site") as base:
+        for path in ("", "blacklist/", f"indicators/{ROAD_DEATHS}/"):
+            with open_page(chromium_session, base + path, javascript_enabled=False) as (page, log):
+                banner = page.locator(".md-banner .demo-banner")
+                assert banner.is_visible() and DEMO_BANNER in banner.inner_text()
+                assert banner.bounding_box()["y"] < 100  # at the very top
+                assert log.foreign_requests() == []
