@@ -88,6 +88,24 @@ def test_unrecorded_change_fails_and_recorded_change_is_released(package_copy, t
     assert "测试用更正" in summary and "提出方：公众" in summary
 
 
+def test_changelog_page_and_feed_show_the_change_and_its_reason(package_copy, tmp_path):
+    out = tmp_path / "build"
+    assert release("0.1.0", package_copy, out, on_date=DATE, with_site=False) == 0
+    edit_csv(package_copy.parent / "data" / "observations.csv", ("observation_id", "fyp12-road-deaths:actual:2010"),
+             "note_zh", "示例更正说明")
+    append_csv(package_copy.parent / "data" / "corrections.csv", {
+        "correction_id": "2026-11-28-01", "date": "2026-11-28", "kind": "更正", "outcome": "已更正",
+        "resource": "observations", "record_key": "fyp12-road-deaths:actual:2010", "field": "note_zh",
+        "old_value": "", "new_value": "示例更正说明", "reason_zh": "测试用更正原因", "reason_en": "", "requested_by": "公众",
+        "passage_id": "t1-r7"})
+    set_version(package_copy, "0.1.1")
+    assert release("0.1.1", package_copy, out, on_date=DATE) == 0
+    page = (out / "site" / "changelog" / "index.html").read_text(encoding="utf-8")
+    assert "0.1.1" in page and "测试用更正原因" in page and "示例更正说明" in page
+    feed = (out / "site" / "releases.xml").read_text(encoding="utf-8")
+    assert "版本 0.1.1" in feed and "测试用更正原因" in feed
+
+
 def test_private_person_is_never_named_as_requester(package_copy, tmp_path):
     append_csv(package_copy.parent / "data" / "corrections.csv", {
         "correction_id": "2026-11-28-01", "date": "2026-11-28", "kind": "异议", "outcome": "维持原值",
@@ -130,7 +148,7 @@ def outputs_text(out: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.mark.parametrize("with_site", [False])
+@pytest.mark.parametrize("with_site", [True])
 def test_listing_leaves_every_output_the_day_after_display_until(tmp_path, with_site):
     package = make_demo_package(tmp_path / "pkg")
     with open(package.parent / "data" / "blacklist.csv", newline="", encoding="utf-8") as f:
