@@ -74,7 +74,7 @@ class ValidationError:
     def __post_init__(self):
         severity, zh, en = CATALOGUE[self.code]
         self.severity = self.severity or severity
-        values = {"value": _short(self.value), "detail": self.detail}
+        values = {"value": _short(self.value), "detail": _short(self.detail, 160)}
         self.message_zh = self.message_zh or zh.format(**values)
         self.message_en = self.message_en or en.format(**values)
 
