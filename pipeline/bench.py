@@ -114,6 +114,11 @@ at known rows (`build/bench/penalties-{rows}/defects.json`), validated against t
 - Same rows flagged by schema rules: **{"yes" if same else "NO"}**{"" if same else f" (ours only: {sorted(set(our_rows) - set(fl_rows))}, frictionless only: {sorted(set(fl_rows) - set(our_rows))})"}.
 - Every injected defect found: **{"yes" if set(injected) <= set(all_our_rows) else "NO"}** ({len(injected)} rows injected, {len(all_our_rows)} rows flagged in all).
 - Rows only our domain rules flag (USCC check character, which frictionless cannot see): {domain_only}.
+
+Commands timed (each in a fresh process; peak memory is the child's maximum RSS):
+`BUILD_DATE=2026-11-28 .venv/bin/python -m pipeline validate build/bench/penalties-{rows}/datapackage.json --no-report` and
+`.venv/bin/frictionless validate --json build/bench/penalties-{rows}/datapackage.json`.
+Reproduce: `.venv/bin/python -m pipeline.bench --only validate` (generates the input on first run, about 25 s).
 """
 
 
@@ -132,6 +137,9 @@ def section_build() -> str:
 |---|---:|---:|
 | full build (validate, warehouse, exports, site) | **{full_s:.2f} s** (peak {full_mb} MB) | < 15 s |
 | rebuild with nothing changed | **{noop_s:.2f} s** | < 2 s |
+
+Commands timed: `BUILD_DATE=2026-11-28 .venv/bin/python -m pipeline build --out build/bench/build-real`, twice (the
+second finds every input unchanged). Reproduce: `.venv/bin/python -m pipeline.bench --only build`.
 """
 
 
