@@ -163,3 +163,30 @@ def test_listing_leaves_every_output_the_day_after_display_until(tmp_path, with_
     con = sqlite3.connect(after / "data" / "safety.db")
     logged = con.execute("SELECT sum(entries) FROM blacklist_takedowns WHERE display_until = '2026-11-27'").fetchone()[0]
     assert logged == 1
+
+
+def test_release_rebuilt_from_a_git_checkout_has_the_same_hashes(tmp_path):
+    # Guards against anything outside git (a local file, the clock, the checkout path)
+    # leaking into a release: two checkouts of the same commit give identical manifests.
+    import subprocess
+    import sys
+
+    from pipeline import paths
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True)
+    if head.returncode:
+        pytest.skip("not a git checkout")
+    manifests = []
+    for name in ("one", "two"):
+        tree = tmp_path / name
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), "HEAD"], cwd=paths.ROOT, check=True, capture_output=True)
+        try:
+            version = json.loads((tree / "datasets" / "datapackage.json").read_text(encoding="utf-8"))["version"]
+            result = subprocess.run([sys.executable, "-m", "pipeline", "release", version, "--out", str(tmp_path / f"out-{name}"),
+                                     "--date", "2026-11-28"], cwd=tree, capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr
+            manifests.append(json.loads((tmp_path / f"out-{name}" / "releases" / version / "manifest.json").read_text(encoding="utf-8")))
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=paths.ROOT, capture_output=True)
+    assert manifests[0] == manifests[1]
+    assert manifests[0]["git_commit"] == head.stdout.strip() and manifests[0]["git_dirty"] is False
