@@ -34,7 +34,7 @@ from pipeline.validate import print_report, validate_package, write_report
 
 LINKS = ("warehouse.duckdb", "data", "site", "site-src", "datasette")
 # Files whose content decides the output; a rebuild with none changed is a no-op.
-INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeline/**/*.yml", "site/**/*",
+INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeline/**/*.yml", "site/**/*", "theme/**/*",
                "mkdocs.yml", "metadata.json", "requirements.lock")
 
 

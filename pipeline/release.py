@@ -162,7 +162,7 @@ def _sha256(path: Path) -> str:
 def _git_commit() -> dict:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "datasets", "pipeline", "site", "mkdocs.yml"],
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "datasets", "pipeline", "site", "theme", "mkdocs.yml"],
                                     cwd=paths.ROOT, capture_output=True, text=True).stdout.strip())
         return {"git_commit": commit, "git_dirty": dirty}
     except (OSError, subprocess.CalledProcessError):

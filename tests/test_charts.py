@@ -179,6 +179,7 @@ def built_site(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("site")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     shutil.copytree(ROOT / "site", work / "site")
+    shutil.copytree(ROOT / "theme", work / "theme")
     src = work / "build" / "site-src"
     shutil.copytree(ROOT / "site", src)
     svg = charts.chart_to_svg(sample_chart(), chart_id="c1")

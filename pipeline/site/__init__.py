@@ -128,7 +128,7 @@ def _source_date_epoch(on_date: dt.date) -> Iterator[None]:
 def run_mkdocs(docs: Path, out: Path, *, site_url: str, on_date: dt.date, demo: bool,
                extra: dict | None = None) -> None:
     """Render docs -> out with MkDocs-Material in strict mode (any warning fails the build).
-    ``extra`` adds keys to mkdocs.yml's `extra` (read by site/overrides/main.html)."""
+    ``extra`` adds keys to mkdocs.yml's `extra` (read by theme/main.html)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     import jieba  # Material's search plugin segments Chinese with it; keep its chatter quiet
 
