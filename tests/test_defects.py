@@ -7,12 +7,14 @@ penalty and blacklist tables hold the (valid) fictional fixtures.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FICTIONAL, codes, validate
+from tests.conftest import BUILD_DATE, FICTIONAL, codes, validate
 
 DEFECTS = Path(__file__).parent / "fixtures" / "defects"
 
@@ -69,6 +71,42 @@ def test_defect_file_gives_exactly_its_error(fictional_package, name):
     assert found == EXPECTED[name]
     assert all(e.resource == resource and e.file.endswith(f"{resource}.csv") for e in report.errors)
     assert not report.ok
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_defect_found_the_same_when_the_whole_table_is_kept(fictional_package, name):
+    # `validate` keeps only the columns later rules read; `build` keeps every column.  Guards
+    # against a rule that reads a column the narrow scan dropped, or findings that differ.
+    from pipeline.validate import validate_package
+
+    resource = name.split(".")[-2]
+    shutil.copyfile(DEFECTS / name, fictional_package.parent / "data" / f"{resource}.csv")
+    found = []
+    for whole in (False, True):
+        report, con = validate_package(fictional_package, on_date=BUILD_DATE, whole=whole)
+        con.close()
+        found.append([e.to_dict() for e in report.errors])
+    assert found[0] == found[1]
+
+
+def test_row_numbers_count_records_not_lines(fictional_package):
+    # A quoted cell with a line break makes one record span two lines; row numbers are
+    # records (as frictionless counts them), and the serial reader takes over for such files.
+    path = fictional_package.parent / "data" / "penalties.csv"
+    lines = (FICTIONAL / "penalties.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    cells = next(csv.reader([rows[0]]))
+    facts = header.split(",").index("violation_facts")
+    cells[facts] = cells[facts] + "\n（第二行）"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    broken = next(csv.reader([rows[2]]))
+    broken[header.split(",").index("party_category")] = "示例（虚构）未知类别"
+    out2 = io.StringIO()
+    csv.writer(out2, lineterminator="\n").writerow(broken)
+    path.write_text("\n".join([header, out.getvalue().rstrip("\n"), rows[1], out2.getvalue().rstrip("\n"), *rows[3:]]) + "\n",
+                    encoding="utf-8")
+    assert [(e.code, e.row, e.field) for e in validate(fictional_package).errors] == [("enum", 4, "party_category")]
 
 
 def test_id_number_is_never_echoed_in_the_report(fictional_package):

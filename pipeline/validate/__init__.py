@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ import duckdb
 
 from pipeline.validate import rules
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.tables import Table, check_foreign_keys, check_schema, load_table
+from pipeline.validate.tables import Table, check_foreign_keys, check_header, check_keys, key_columns, load_table, schema_checks
 
 __all__ = ["Report", "ValidationError", "build_date", "run_validation", "validate_package"]
 
@@ -82,8 +83,7 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
 
 
 def load_descriptor(path: Path, errors: list[ValidationError]) -> dict | None:
-    from frictionless import Package
-
+    """The descriptor as JSON, with the minimal shape the table checks rely on."""
     where = dict(resource=None, file=str(path))
     if not path.exists():
         errors.append(ValidationError("resource-missing", detail=str(path), **where))
@@ -96,15 +96,25 @@ def load_descriptor(path: Path, errors: list[ValidationError]) -> dict | None:
     if not isinstance(descriptor, dict):
         errors.append(ValidationError("descriptor-invalid", detail="不是 JSON 对象 / not a JSON object", **where))
         return None
-    for e in Package.validate_descriptor(descriptor).flatten(["type", "note"]):
-        errors.append(ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", **where))
     return descriptor
 
 
-def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
-                     on_date: dt.date | None = None, previous: Path | None = None) -> tuple[Report, duckdb.DuckDBPyConnection]:
-    """Validate; returns the report and a connection holding the raw tables (schema `raw`).
+def check_descriptor(path: Path, descriptor: dict) -> list[ValidationError]:
+    """The Data Package v2 profile and frictionless's metadata checks."""
+    from frictionless import Package
 
+    return [ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", resource=None, file=str(path))
+            for e in Package.validate_descriptor(descriptor).flatten(["type", "note"])]
+
+
+def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
+                     on_date: dt.date | None = None, previous: Path | None = None,
+                     whole: bool | None = None) -> tuple[Report, duckdb.DuckDBPyConnection]:
+    """Validate; returns the report and a connection holding the tables read (schema `raw`).
+
+    `whole`: keep every column of every table (the build's warehouse reads them); by
+    default only when a connection is passed in.  Otherwise raw.<name> keeps the columns
+    later rules need, which spares materialising a million rows of free text.
     `previous` is the curated package of the last release (build/releases/V/package): every
     value that differs from it must have a corrections record."""
     started = time.perf_counter()
@@ -112,14 +122,36 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
     on_date = on_date or build_date()
     report = Report(package=str(package_path), build_date=on_date.isoformat())
     errors = report.errors
+    whole = con is not None if whole is None else whole
     con = con or scratch_connection()
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
 
     descriptor = load_descriptor(package_path, errors)
-    if descriptor is None or errors:
+    if descriptor is None:
         report.complete = False
         report.seconds = time.perf_counter() - started
         return report, con
+    # frictionless (its import alone takes ~0.4 s) checks the descriptor in a thread while
+    # DuckDB reads the tables; a descriptor it rejects voids whatever the tables gave.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        profile = pool.submit(check_descriptor, package_path, descriptor)
+        try:
+            _validate_tables(con, package_path, descriptor, on_date, previous, whole, report)
+        except Exception:
+            if not profile.result():
+                raise
+        if profile.result():
+            report.errors[:] = profile.result()
+            report.tables.clear()
+            report.complete = False
+    errors.sort(key=lambda e: (e.file or "", e.resource or "", e.row or 0, e.field or "", e.code))
+    report.seconds = time.perf_counter() - started
+    return report, con
+
+
+def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date, previous: Path | None,
+                     whole: bool, report: Report) -> None:
+    errors = report.errors
     base = package_path.parent
     tables: dict[str, Table] = {}
     for res in descriptor.get("resources", []):
@@ -137,20 +169,16 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
         source_path = base / src["path"]
 
     for table in tables.values():
-        load_table(con, table, errors)
+        if check_header(table, errors):
+            checks = schema_checks(table) + rules.row_checks(table, on_date)
+            load_table(con, table, checks, None if whole else needed_columns(table, tables, previous), errors)
         if table.loaded:
-            check_schema(con, table, errors)
+            check_keys(con, table, errors)
             report.tables[table.name] = table.rows
     for table in tables.values():
         if table.loaded:
             check_foreign_keys(con, table, tables, errors)
-    for table in tables.values():
-        if table.loaded:
             rules.check_identifiers(con, table, errors)
-            if table.name in ("penalties", "blacklist", "corrections"):
-                rules.check_personal_data(con, table, errors)
-            rules.check_dates(con, table, on_date, errors)
-            rules.check_amounts(con, table, errors)
     rules.check_reconciliation(con, tables, errors)
     if source_path and source_path.exists():
         rules.check_passages(con, tables, source_path, errors)
@@ -159,9 +187,13 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
     if previous is not None and (Path(previous) / "datapackage.json").is_file():
         rules.check_corrections(con, tables, Path(previous), errors)
 
-    errors.sort(key=lambda e: (e.file or "", e.resource or "", e.row or 0, e.field or "", e.code))
-    report.seconds = time.perf_counter() - started
-    return report, con
+
+def needed_columns(table: Table, tables: dict[str, Table], previous: Path | None) -> list[str] | None:
+    """The columns of `table` that checks across rows read; None for all of them."""
+    extra = rules.CROSS_ROW_COLUMNS.get(table.name, set())
+    if extra == "*" or previous is not None:  # the corrections check compares every column
+        return None
+    return sorted(key_columns(table, tables) | rules.identifier_columns(table) | extra)
 
 
 def print_report(report: Report, limit: int = 60, stream=None) -> None:

@@ -17,7 +17,8 @@ from stdnum.cn import ric, uscc
 
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.tables import Table, lit, q
+from pipeline.validate.scan import RowCheck
+from pipeline.validate.tables import Table, lit, q, typed_name
 
 ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -25,6 +26,8 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 # Fields holding identifiers of organisations: exempt from the personal-data scan.
 CODE_FIELDS = {"uscc", "authority_uscc", "registration_no", "org_code", "decision_number",
                "penalty_decision_number", "listing_decision_number", "source_url"}
+# Tables whose free text is scanned for ID and phone numbers.
+PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
 
@@ -43,26 +46,29 @@ def org_code_ok(code: str) -> bool:
     return code[8] == expected
 
 
+def identifier_columns(table: Table) -> set[str]:
+    return {"uscc", "authority_uscc", "org_code"} & set(table.field_names())
+
+
 def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
-    if "org_code" in table.field_names():
-        for rowid, v in con.execute(
-            f"SELECT rowid, org_code FROM {table.sql} WHERE regexp_full_match(org_code, '[0-9A-Z]{{8}}-?[0-9X]') ORDER BY 1"
-        ).fetchall():
-            if not org_code_ok(v.replace("-", "")):
-                errors.append(ValidationError("org-code-check-digit", resource=table.name, file=str(table.path), row=rowid + 2, field="org_code", value=v))
+    """Check characters of organisation codes, once per distinct value (python-stdnum)."""
+    where = dict(resource=table.name, file=str(table.path))
     for f in table.fields:
-        if f["name"] not in ("uscc", "authority_uscc"):
-            continue
         name = f["name"]
+        if name not in identifier_columns(table):
+            continue
         values = [v for (v,) in con.execute(f"SELECT DISTINCT {q(name)} FROM {table.sql} WHERE {q(name)} <> ''").fetchall()]
         pattern = re.compile(f.get("constraints", {}).get("pattern", ".*"))
         bad: dict[str, str] = {}
         for v in values:
             if not pattern.fullmatch(v):
                 continue  # already a pattern error
+            if name == "org_code":
+                if not org_code_ok(v.replace("-", "")):
+                    bad[v] = "org-code-check-digit"
             # stdnum's validate() insists on digits in positions 1-2, but GB 32100 allows
             # letters there (N2… for village collectives): check the character directly.
-            if uscc.calc_check_digit(v[:17]) != v[17]:
+            elif uscc.calc_check_digit(v[:17]) != v[17]:
                 # A resident ID number typed into the code column: say so, and never echo it.
                 bad[v] = "personal-id-number" if _looks_like_id(v) else "uscc-check-digit"
             elif not org_code_ok(v[8:17]):
@@ -75,17 +81,18 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
             f"SELECT t.rowid, t.{q(name)}, b.code FROM {table.sql} t JOIN bad_codes b ON t.{q(name)} = b.v ORDER BY 1"
         ).fetchall():
             shown = "（已隐去 / withheld）" if code == "personal-id-number" else v
-            errors.append(ValidationError(code, resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=shown))
+            errors.append(ValidationError(code, row=rowid + 2, field=name, value=shown, **where))
+
+
+def identifier_checks(table: Table) -> list[RowCheck]:
+    """双公示: organisations and sole traders are identified by USCC or a legacy registration code."""
     names = table.field_names()
-    if "party_category" in names and "uscc" in names:
-        # 双公示: organisations and sole traders are identified by USCC or a legacy registration code.
-        legacy = [n for n in ("registration_no", "org_code") if n in names]
-        none_legacy = " AND ".join(f"coalesce({q(n)}, '') = ''" for n in legacy) or "TRUE"
-        for (rowid,) in con.execute(
-            f"""SELECT rowid FROM {table.sql} WHERE party_category IN ('法人及非法人组织', '个体工商户')
-                AND coalesce(uscc, '') = '' AND {none_legacy} ORDER BY 1"""
-        ).fetchall():
-            errors.append(ValidationError("uscc-required", resource=table.name, file=str(table.path), row=rowid + 2, field="uscc"))
+    if not ("party_category" in names and "uscc" in names):
+        return []
+    legacy = [n for n in ("registration_no", "org_code") if n in names]
+    none_legacy = " AND ".join(f"coalesce({q(n)}, '') = ''" for n in legacy) or "TRUE"
+    return [RowCheck("uscc-required", "uscc", f"""party_category IN ('法人及非法人组织', '个体工商户')
+                     AND coalesce(uscc, '') = '' AND {none_legacy}""", valueless=True)]
 
 
 # One cheap pattern finds every row that could hold an ID or phone number (a run of 11+
@@ -96,30 +103,36 @@ ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0
 PHONE_NUMBER = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 
 
-def check_personal_data(con, table: Table, errors: list[ValidationError]) -> None:
+def personal_data_checks(table: Table) -> list[RowCheck]:
+    """ID and phone numbers in free-text fields: the SQL predicate finds candidate rows, and
+    the exact checks run in Python on those rows only."""
+    if table.name not in PERSONAL_DATA_TABLES:
+        return []
     text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string" and f["name"] not in CODE_FIELDS]
     if not text_fields:
-        return
+        return []
     joined = "concat_ws(chr(1), " + ", ".join(q(n) for n in text_fields) + ")"
-    rows = con.execute(
-        f"SELECT rowid, {', '.join(q(n) for n in text_fields)} FROM {table.sql} "
-        f"WHERE regexp_matches({joined}, {lit(CANDIDATE)}) ORDER BY 1"
-    ).fetchall()
-    for rowid, *values in rows:
-        for name, value in zip(text_fields, values):
+    where = dict(resource=table.name, file=str(table.path))
+
+    def exact(rowid: int, row: dict) -> list[ValidationError]:
+        out = []
+        for name in text_fields:
+            value = row.get(name)
             if not value:
                 continue
-            where = dict(resource=table.name, file=str(table.path), row=rowid + 2, field=name)
             # Any partly masked number, or a full one whose birth date is a real date, is an ID
             # number.  The check digit and region are not required: a mistyped ID number is still
             # personal data, and python-stdnum's region table does not know every county code.
             found_id = any("*" in m.group(0) or _is_date(m.group(0)[6:14]) or ric.is_valid(m.group(0))
                            for m in ID_NUMBER.finditer(value)) or re.search(MASKED_ID, value) is not None
+            # The value itself is personal data: the report must not repeat it.
             if found_id:
-                # The value itself is personal data: the report must not repeat it.
-                errors.append(ValidationError("personal-id-number", value="（已隐去 / withheld）", **where))
+                out.append(ValidationError("personal-id-number", row=rowid + 2, field=name, value="（已隐去 / withheld）", **where))
             elif PHONE_NUMBER.search(value):
-                errors.append(ValidationError("phone-number", value="（已隐去 / withheld）", **where))
+                out.append(ValidationError("phone-number", row=rowid + 2, field=name, value="（已隐去 / withheld）", **where))
+        return out
+
+    return [RowCheck("personal-data-candidate", None, f"regexp_matches({joined}, {lit(CANDIDATE)})", then=exact)]
 
 
 def _looks_like_id(value: str) -> bool:
@@ -137,27 +150,27 @@ def _is_date(yyyymmdd: str) -> bool:
 
 
 def _date(col: str) -> str:
-    return f"TRY_CAST(NULLIF({q(col)}, '') AS DATE)"
+    """A date field's parsed value, as the scan provides it (tables.typed_columns)."""
+    return typed_name(col, "date")
 
 
-def check_dates(con, table: Table, build_date: dt.date, errors: list[ValidationError]) -> None:
+def date_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
     names = set(table.field_names())
-    where = dict(resource=table.name, file=str(table.path))
+    dates = {f["name"] for f in table.fields if f.get("type") == "date"}  # parsed once by the scan
+    checks: list[RowCheck] = []
 
-    def rule(code: str, field_name: str, cond: str, detail: str, shown: str | None = None):
-        shown = shown or q(field_name)
-        for rowid, value in con.execute(f"SELECT rowid, {shown} FROM {table.sql} WHERE {cond} ORDER BY 1").fetchall():
-            errors.append(ValidationError(code, row=rowid + 2, field=field_name, value=value, detail=detail, **where))
+    def rule(code: str, field_name: str, cond: str, detail: str, severity: str | None = None):
+        checks.append(RowCheck(code, field_name, cond, detail, severity=severity))
 
     for f in table.fields:
         if f.get("type") == "date" and f["name"] not in FORWARD_DATES:
             rule("future-date", f["name"], f"{_date(f['name'])} > DATE '{build_date.isoformat()}'", build_date.isoformat())
-    if {"listing_date", "display_until"} <= names:
+    if {"listing_date", "display_until"} <= dates:
         rule("date-order", "display_until", f"{_date('display_until')} <= {_date('listing_date')}",
              "公示截止日期须晚于列入日期 / display-until must be after the listing date")
         rule("display-period", "display_until", f"{_date('display_until')} > {_date('listing_date')} + INTERVAL 3 YEAR",
              "公示期最长3年（发改办财金〔2019〕527号）/ at most 3 years (NDRC 2019 No. 527)")
-    if {"listing_date", "removal_date"} <= names:
+    if {"listing_date", "removal_date"} <= dates:
         rule("date-order", "removal_date", f"{_date('removal_date')} < {_date('listing_date')}",
              "移出日期不得早于列入日期 / removal cannot precede listing")
         rule("early-removal-too-soon", "removal_date",
@@ -169,7 +182,7 @@ def check_dates(con, table: Table, build_date: dt.date, errors: list[ValidationE
              "有移出方式却无移出日期 / removal kind without a removal date")
         rule("date-order", "removal_kind", "coalesce(removal_date, '') <> '' AND coalesce(removal_kind, '') = ''",
              "有移出日期却无移出方式 / removal date without a removal kind")
-    if {"regime", "listing_date", "display_until"} <= names:
+    if "regime" in names and {"listing_date", "display_until"} <= dates:
         rule("regime-mismatch", "removal_kind", "removal_kind = '提前移出' AND regime <> '2023'",
              "提前移出（信用修复）只适用于应急管理部令第11号（2023）/ early removal exists only under the 2023 rules")
         rule("regime-mismatch", "listing_date", f"regime = '2023' AND {_date('listing_date')} < DATE '2023-10-01'",
@@ -177,35 +190,45 @@ def check_dates(con, table: Table, build_date: dt.date, errors: list[ValidationE
         # Display periods: 3 years under the 2023 rules; 1 year (3 for repeat listings in some
         # localities) before.  Either end-day convention (same date, or the day before) is accepted.
         listed, until = _date("listing_date"), _date("display_until")
+
         def period(years: int) -> str:
             return f"{until} IN ({listed} + INTERVAL {years} YEAR, {listed} + INTERVAL {years} YEAR - INTERVAL 1 DAY)"
-        for rowid, value in con.execute(
-            f"""SELECT rowid, display_until FROM {table.sql}
-                WHERE {until} > {listed} AND {until} <= {listed} + INTERVAL 3 YEAR AND NOT (
-                    (regime = '2023' AND {period(3)}) OR (regime IN ('2015', '2017') AND ({period(1)} OR {period(3)})))
-                ORDER BY 1"""
-        ).fetchall():
-            errors.append(ValidationError("display-period", severity="warning", row=rowid + 2, field="display_until", value=value,
-                                          detail="公示期与所适用规定的期限（2023年规定3年；此前1年，再次列入3年）不一致，请核对 / "
-                                                 "differs from the period of the rules applied (3 years under the 2023 rules; 1, or 3 for repeats, before)",
-                                          **where))
-    if {"decision_date", "publicity_until"} <= names:
+        rule("display-period", "display_until",
+             f"""{until} > {listed} AND {until} <= {listed} + INTERVAL 3 YEAR AND NOT (
+                 (regime = '2023' AND {period(3)}) OR (regime IN ('2015', '2017') AND ({period(1)} OR {period(3)})))""",
+             "公示期与所适用规定的期限（2023年规定3年；此前1年，再次列入3年）不一致，请核对 / "
+             "differs from the period of the rules applied (3 years under the 2023 rules; 1, or 3 for repeats, before)",
+             severity="warning")
+    if {"decision_date", "publicity_until"} <= dates:
         rule("date-order", "publicity_until", f"{_date('publicity_until')} < {_date('decision_date')}",
              "公示截止期不得早于处罚决定日期 / public-until before the decision date")
         rule("display-period", "publicity_until", f"{_date('publicity_until')} > {_date('decision_date')} + INTERVAL 3 YEAR",
              "行政处罚信息公示最长3年（发改办财金〔2019〕527号）/ at most 3 years (NDRC 2019 No. 527)")
-    if {"decision_date", "valid_until"} <= names:
+    if {"decision_date", "valid_until"} <= dates:
         rule("date-order", "valid_until", f"{_date('valid_until')} < {_date('decision_date')}",
              "处罚有效期不得早于处罚决定日期 / effective-until before the decision date")
+    return checks
 
 
-def check_amounts(con, table: Table, errors: list[ValidationError]) -> None:
-    for name in ("fine_amount_wan", "confiscation_amount_wan"):
-        if name in table.field_names():
-            for rowid, value in con.execute(
-                f"SELECT rowid, {q(name)} FROM {table.sql} WHERE regexp_matches({q(name)}, '\\.[0-9]{{7,}}$') ORDER BY 1"
-            ).fetchall():
-                errors.append(ValidationError("amount-precision", resource=table.name, file=str(table.path), row=rowid + 2, field=name, value=value))
+def amount_checks(table: Table) -> list[RowCheck]:
+    """Amounts in 万元 to at most 6 decimals (one yuan is 0.0001 万元; cents 0.000001)."""
+    # The byte length first (cheap): 7 decimals need at least 8 bytes, so the regex runs on few cells.
+    return [RowCheck("amount-precision", name, f"strlen({q(name)}) > 7 AND regexp_matches({q(name)}, '\\.[0-9]{{7,}}$')")
+            for name in ("fine_amount_wan", "confiscation_amount_wan") if name in table.field_names()]
+
+
+def row_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
+    """Every domain rule that one row can break on its own."""
+    return identifier_checks(table) + personal_data_checks(table) + date_checks(table, build_date) + amount_checks(table)
+
+
+# Columns that rules across rows read, beyond keys and identifiers ("*": all of them).
+CROSS_ROW_COLUMNS = {
+    "penalties": {"decision_date", "fine_amount_wan"},  # reconciliation
+    "campaign_results": "*",  # reconciliation, citations
+    "observations": "*", "commitments": "*", "passages": "*",  # citations
+    "corrections": "*",  # requesters, corrections against the previous release
+}
 
 
 def check_reconciliation(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:

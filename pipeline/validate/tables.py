@@ -1,10 +1,11 @@
-"""Load CSV resources into DuckDB and check their Table Schema as SQL over whole tables.
+"""Read CSV resources into DuckDB and check their Table Schema as SQL over whole tables.
 
 Each CSV is read with every column as text, so that type errors are reported per
-cell instead of aborting the load.  Rows keep their file order: ``rowid + 2`` is
-the row number frictionless reports (the header is row 1).  Short rows are padded
-with SQL NULL (an empty cell is the empty string), and a few overflow columns catch
-rows with too many cells, so ragged rows are found without a second pass.
+cell instead of aborting the load.  Short rows are padded with SQL NULL (an empty
+cell is the empty string), and a few overflow columns catch rows with too many
+cells, so ragged rows are found in the same pass.  Per-cell constraints are
+predicates evaluated while the file is read (scan.py); uniqueness and foreign keys
+are joins over the table that scan leaves behind.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from pathlib import Path
 import duckdb
 
 from pipeline.validate.errors import ValidationError
+from pipeline.validate.scan import RowCheck, hits, scan
 
 OVERFLOW = 8  # extra columns that catch rows with too many cells
 NULL_SENTINEL = "\x01<absent>\x01"  # never in real data: lets '' and a padded NULL differ
 
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 INTEGER = r"^[+-]?[0-9]+$"
+# Rows with too many cells are reported once, as such: key checks skip them.  The scan keeps
+# the cells of flagged rows, the overflow cell last (scanned_columns).
+NOT_RAGGED = "(__cells IS NULL OR __cells[-1] IS NULL)"
 
 
 @dataclass
@@ -42,6 +46,13 @@ class Table:
     def field_names(self) -> list[str]:
         return [f["name"] for f in self.fields]
 
+    def source(self, parallel: bool = True) -> str:
+        """The CSV as a relation of text columns (plus the overflow columns)."""
+        columns = {n: "VARCHAR" for n in self.field_names()} | {f"__overflow{i}": "VARCHAR" for i in range(OVERFLOW)}
+        return (f"read_csv({lit(str(self.path))}, header=false, skip=1, columns={_struct(columns)}, null_padding=true, "
+                f"nullstr={lit(NULL_SENTINEL)}, quote='\"', escape='\"', delim=',', strict_mode=false, "
+                f"auto_detect=false, parallel={str(parallel).lower()})")
+
 
 def q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
@@ -57,13 +68,17 @@ def lit(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _struct(columns: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in columns.items()) + "}"
+
+
 def read_header(path: Path) -> list[str]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         return next(csv.reader(f), [])
 
 
-def load_table(con: duckdb.DuckDBPyConnection, table: Table, errors: list[ValidationError]) -> None:
-    """Read the CSV into raw.<name>; structural problems become errors."""
+def check_header(table: Table, errors: list[ValidationError]) -> bool:
+    """The header names the schema's fields in order (and the file decodes as UTF-8 so far)."""
     table.fields = table.schema.get("fields", [])
     names = table.field_names()
     where = dict(resource=table.name, file=str(table.path))
@@ -71,7 +86,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, errors: list[Valida
         header = read_header(table.path)
     except UnicodeDecodeError:
         errors.append(_encoding_error(table))
-        return
+        return False
     if header != names:
         missing = [n for n in names if n not in header]
         extra = [h for h in header if h not in names]
@@ -83,24 +98,43 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, errors: list[Valida
         if not parts:
             parts.append("顺序不同/order differs: " + ", ".join(header))
         errors.append(ValidationError("header-mismatch", row=1, detail="; ".join(parts), **where))
-        return
+        return False
     table.header_ok = True
-    columns = {n: "VARCHAR" for n in names} | {f"__overflow{i}": "VARCHAR" for i in range(OVERFLOW)}
-    for parallel in ("true", "false"):
+    return True
+
+
+def structure_checks(table: Table) -> list[RowCheck]:
+    """Ragged rows.  A row with too many cells is reported once, as such (`exclusive`)."""
+    last = q(table.field_names()[-1])
+    return [RowCheck("extra-cell", None, "__overflow0 IS NOT NULL", valueless=True, exclusive=True),
+            RowCheck("missing-cell", None, f"{last} IS NULL AND __overflow0 IS NULL", valueless=True)]
+
+
+def scanned_columns(table: Table) -> list[str]:
+    """The text columns checks read: the fields, then the first overflow cell."""
+    return table.field_names() + ["__overflow0"]
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: Table, checks: list[RowCheck], keep: list[str] | None,
+               errors: list[ValidationError]) -> None:
+    """Read the CSV into raw.<name> while evaluating `checks`; report what they flag.
+
+    `keep`: the columns to keep (None: all of them)."""
+    names = table.field_names()
+    keep = names if keep is None else [n for n in names if n in set(keep)]
+    where = dict(resource=table.name, file=str(table.path))
+    checks = structure_checks(table) + checks
+    columns = scanned_columns(table)
+    for parallel in (True, False):
         # The parallel reader cannot pad short rows when quoted cells hold line breaks;
         # such files are read again with the serial reader.
         try:
             con.execute(f"DROP TABLE IF EXISTS {table.sql}")
-            con.execute(
-                f"""CREATE TABLE {table.sql} AS SELECT * FROM read_csv(?, header=false, skip=1,
-                    columns=?, null_padding=true, nullstr=?, quote='"', escape='"', delim=',',
-                    strict_mode=false, auto_detect=false, parallel={parallel})""",
-                [str(table.path), columns, NULL_SENTINEL],
-            )
+            scan(con, table.sql, table.source(parallel), columns, checks, keep, typed_columns(table))
             break
         except duckdb.Error as exc:
             message = str(exc)
-            if "null_padding" in message and parallel == "true":
+            if "null_padding" in message and parallel:
                 continue
             if "unicode" in message.lower() or "utf" in message.lower():
                 errors.append(_encoding_error(table))
@@ -111,15 +145,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, errors: list[Valida
             return
     table.loaded = True
     table.rows = con.execute(f"SELECT count(*) FROM {table.sql}").fetchone()[0]
-    last = q(names[-1])
-    for rowid in _rowids(con, f"SELECT rowid FROM {table.sql} WHERE __overflow0 IS NOT NULL"):
-        errors.append(ValidationError("extra-cell", row=rowid + 2, **where))
-    for rowid in _rowids(con, f"SELECT rowid FROM {table.sql} WHERE {last} IS NULL AND __overflow0 IS NULL"):
-        errors.append(ValidationError("missing-cell", row=rowid + 2, **where))
-
-
-def _rowids(con, sql: str) -> list[int]:
-    return [r[0] for r in con.execute(sql + " ORDER BY rowid").fetchall()]
+    errors.extend(hits(con, table.sql, columns, checks, typed_columns(table), where))
 
 
 def _encoding_error(table: Table) -> ValidationError:
@@ -144,20 +170,48 @@ def cell(name: str, missing_values: list[str]) -> str:
     col = q(name)
     if not missing_values:
         return col
+    if len(missing_values) == 1:
+        return f"NULLIF({col}, {lit(missing_values[0])})"
     return f"CASE WHEN {col} IN ({', '.join(lit(m) for m in missing_values)}) THEN NULL ELSE {col} END"
 
 
+def is_missing(name: str, missing_values: list[str]) -> str:
+    """TRUE when the cell is one of the missing values; NULL when absent in a short row."""
+    if not missing_values:
+        return "FALSE"
+    return f"{q(name)} IN ({', '.join(lit(m) for m in missing_values)})"
+
+
+CASTS = {"integer": "HUGEINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGER"}
+
+
+def typed_name(name: str, kind: str) -> str:
+    """The column that holds a field's parsed value in the scan, e.g. "decision_date::date"."""
+    return q(f"{name}::{kind}")
+
+
+def typed_columns(table: Table) -> dict[str, str]:
+    """Each non-string cell parsed once per row, for every check on it to share."""
+    missing = table.schema.get("missingValues", [""])
+    return {typed_name(f["name"], f["type"]): f"TRY_CAST({cell(f['name'], missing)} AS {CASTS[f['type']]})"
+            for f in table.fields if f.get("type") in CASTS}
+
+
 def typed(f: dict, text: str) -> tuple[str, str]:
-    """(SQL that is TRUE when the text is a valid value of the type, SQL of the typed value)."""
+    """(SQL that is TRUE when the text is a valid value of the type, SQL of the typed value).
+
+    The typed value is the scan's parsed column (typed_columns)."""
     kind = f.get("type", "string")
+    value = typed_name(f["name"], kind) if kind in CASTS else text
     if kind == "integer":
-        return f"regexp_full_match({text}, '{INTEGER}')", f"TRY_CAST({text} AS HUGEINT)"
+        return f"regexp_full_match({text}, '{INTEGER}')", value
     if kind == "number":
-        return f"TRY_CAST({text} AS DOUBLE) IS NOT NULL", f"TRY_CAST({text} AS DOUBLE)"
+        return f"{value} IS NOT NULL", value
     if kind == "date":
-        return f"(regexp_full_match({text}, '{ISO_DATE}') AND TRY_CAST({text} AS DATE) IS NOT NULL)", f"TRY_CAST({text} AS DATE)"
+        # YYYY-MM-DD exactly: the text is what the parsed date prints as (cheaper than a regex).
+        return f"coalesce(CAST({value} AS VARCHAR) = {text}, false)", value
     if kind == "year":
-        return f"regexp_full_match({text}, '^[0-9]{{4}}$')", f"TRY_CAST({text} AS INTEGER)"
+        return f"regexp_full_match({text}, '^[0-9]{{4}}$')", value
     if kind == "boolean":
         values = f.get("trueValues", ["true", "True", "TRUE", "1"]) + f.get("falseValues", ["false", "False", "FALSE", "0"])
         return f"{text} IN ({', '.join(lit(v) for v in values)})", f"{text} IN ({', '.join(lit(v) for v in f.get('trueValues', ['true', 'True', 'TRUE', '1']))})"
@@ -167,55 +221,64 @@ def typed(f: dict, text: str) -> tuple[str, str]:
 TYPE_NAMES = {"integer": "整数/integer", "number": "数字/number", "date": "日期 YYYY-MM-DD/date", "year": "年份/year", "boolean": "布尔值/boolean"}
 
 
-def check_schema(con: duckdb.DuckDBPyConnection, table: Table, errors: list[ValidationError]) -> None:
-    """Every per-cell constraint of the schema, evaluated in one pass over the table.
+def schema_checks(table: Table) -> list[RowCheck]:
+    """Every per-cell constraint of the schema, as row checks evaluated while the file is read.
 
-    Each check is a SQL predicate that is TRUE when a cell breaks it.  One query keeps the
-    rows where any predicate holds (few, in good data) and returns which ones did, so a
-    million rows cost one scan instead of one per field and constraint.  A cell that is not
-    of its type is reported once, as a type error, and skips its other constraints.
-    """
+    A cell that is not of its type is reported once, as a type error, and skips its other
+    constraints."""
     schema = table.schema
     missing = schema.get("missingValues", [""])
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else pk
-    checks: list[tuple[str, str, str, str, str]] = []  # (code, field, detail, predicate, shown value)
+    pk = primary_key(schema)
+    checks: list[RowCheck] = []
     for f in table.fields:
         name = f["name"]
         text = cell(name, missing)
         valid, value = typed(f, text)
         c = f.get("constraints", {})
-        present = f"{text} IS NOT NULL"
-        good = f"{present} AND ({valid})"
+        present = f"NOT ({is_missing(name, missing)})"
+        good = present if valid == "TRUE" else f"{present} AND ({valid})"
         if c.get("required") or name in pk:
-            checks.append(("required", name, "", f"{q(name)} IS NOT NULL AND {text} IS NULL", "NULL"))
+            checks.append(RowCheck("required", name, is_missing(name, missing), valueless=True))
         if f.get("type", "string") in TYPE_NAMES:
-            checks.append(("type-error", name, TYPE_NAMES[f["type"]], f"{present} AND NOT ({valid})", text))
+            checks.append(RowCheck("type-error", name, f"{present} AND NOT ({valid})", TYPE_NAMES[f["type"]]))
         if "enum" in c:
             allowed = ", ".join(lit(v) for v in c["enum"])
-            checks.append(("enum", name, " / ".join(map(str, c["enum"])), f"{good} AND {value} NOT IN ({allowed})", text))
+            checks.append(RowCheck("enum", name, f"{good} AND {value} NOT IN ({allowed})", " / ".join(map(str, c["enum"]))))
         if "pattern" in c:
-            checks.append(("pattern", name, c["pattern"], f"{good} AND NOT regexp_full_match({text}, {lit(c['pattern'])})", text))
+            checks.append(RowCheck("pattern", name, f"{good} AND NOT regexp_full_match({text}, {lit(c['pattern'])})", c["pattern"]))
         for key, code, op in (("minimum", "minimum", "<"), ("maximum", "maximum", ">")):
             if key in c:
                 bound_sql = f"DATE {lit(c[key])}" if f.get("type") == "date" else lit(c[key])
-                checks.append((code, name, str(c[key]), f"{good} AND {value} {op} {bound_sql}", text))
+                checks.append(RowCheck(code, name, f"{good} AND {value} {op} {bound_sql}", str(c[key])))
         for key, code, op in (("minLength", "min-length", "<"), ("maxLength", "max-length", ">")):
             if key in c:
-                checks.append((code, name, str(c[key]), f"{good} AND length({text}) {op} {int(c[key])}", text))
-    where = dict(resource=table.name, file=str(table.path))
-    if checks:
-        flags = ", ".join(f"coalesce({pred}, false)" for _, _, _, pred, _ in checks)
-        values = ", ".join(shown for *_, shown in checks)
-        any_bad = " OR ".join(f"coalesce({pred}, false)" for _, _, _, pred, _ in checks)
-        sql = (f"SELECT rowid, [{flags}], [{values}] FROM {table.sql} "
-               f"WHERE __overflow0 IS NULL AND ({any_bad}) ORDER BY rowid")
-        for rowid, hits, shown in con.execute(sql).fetchall():
-            for (code, name, detail, _, _), hit, value in zip(checks, hits, shown):
-                if hit:
-                    errors.append(ValidationError(code, row=rowid + 2, field=name, value=value, detail=detail, **where))
+                checks.append(RowCheck(code, name, f"{good} AND length({text}) {op} {int(c[key])}", str(c[key])))
+    return checks
 
-    base = f"FROM {table.sql} WHERE __overflow0 IS NULL"  # ragged rows are reported once, as such
+
+def primary_key(schema: dict) -> list[str]:
+    pk = schema.get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
+def key_columns(table: Table, tables: dict[str, Table]) -> set[str]:
+    """Columns the key checks read: primary key, unique fields, and both ends of foreign keys."""
+    out = set(primary_key(table.schema))
+    out |= {f["name"] for f in table.fields if f.get("constraints", {}).get("unique")}
+    for fk in table.schema.get("foreignKeys", []):
+        out |= set(fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])
+    for other in tables.values():
+        for fk in other.schema.get("foreignKeys", []):
+            ref = fk["reference"]
+            if (ref.get("resource") or other.name) == table.name:
+                out |= set(ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]])
+    return out
+
+
+def check_keys(con: duckdb.DuckDBPyConnection, table: Table, errors: list[ValidationError]) -> None:
+    """Unique fields and the primary key, over the whole table (ragged rows are reported once, as such)."""
+    pk = primary_key(table.schema)
+    base = f"FROM {table.sql} WHERE {NOT_RAGGED}"
     for f in table.fields:
         if f.get("constraints", {}).get("unique") and [f["name"]] != pk:
             _report_duplicates(con, table, "unique", [f["name"]], base, errors)
@@ -231,11 +294,14 @@ def _report_duplicates(con, table: Table, code: str, names: list[str], base: str
 
 
 def _duplicates_sql(table: Table, texts: list[str], base: str) -> str:
-    key = texts[0] if len(texts) == 1 else "concat_ws(', ', " + ", ".join(texts) + ")"
+    """Rows whose key was seen in an earlier row: the keys seen twice first (one hash
+    aggregate), then their later rows."""
+    keys = [f"k{i}" for i in range(len(texts))]
+    shown = keys[0] if len(keys) == 1 else "concat_ws(', ', " + ", ".join(keys) + ")"
     not_null = " AND ".join(f"{t} IS NOT NULL" for t in texts)
-    return f"""SELECT rowid, k, first + 2 FROM (
-        SELECT rowid, {key} AS k, min(rowid) OVER (PARTITION BY {", ".join(texts)}) AS first
-        {base} AND {not_null}) WHERE rowid > first"""
+    return f"""WITH r AS (SELECT rowid AS r, {", ".join(f"{t} AS {k}" for t, k in zip(texts, keys))} {base} AND {not_null}),
+                d AS (SELECT {", ".join(keys)}, min(r) AS first FROM r GROUP BY ALL HAVING count(*) > 1)
+           SELECT r.r, {shown}, d.first + 2 FROM r JOIN d USING ({", ".join(keys)}) WHERE r.r > d.first"""
 
 
 def check_foreign_keys(con: duckdb.DuckDBPyConnection, table: Table, tables: dict[str, Table], errors: list[ValidationError]) -> None:
@@ -255,7 +321,7 @@ def check_foreign_keys(con: duckdb.DuckDBPyConnection, table: Table, tables: dic
         cond = " AND ".join(f"p.k{i} = c.k{i}" for i in range(len(child)))
         sql = f"""
             WITH c AS (SELECT rowid AS r, {key} AS shown, {", ".join(f"{t} AS k{i}" for i, t in enumerate(child))}
-                       FROM {table.sql} WHERE __overflow0 IS NULL AND {" AND ".join(f"{t} IS NOT NULL" for t in child)}),
+                       FROM {table.sql} WHERE {NOT_RAGGED} AND {" AND ".join(f"{t} IS NOT NULL" for t in child)}),
                  p AS (SELECT DISTINCT {", ".join(f"{t} AS k{i}" for i, t in enumerate(parent_cols))} FROM {parent.sql})
             SELECT r, shown FROM c WHERE NOT EXISTS (SELECT 1 FROM p WHERE {cond}) ORDER BY r"""
         for rowid, shown in con.execute(sql).fetchall():

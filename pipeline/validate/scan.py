@@ -1,0 +1,106 @@
+"""One pass over each CSV: every row-level rule evaluated while the file is read.
+
+A row-level rule (a Table Schema constraint on one cell, or a domain rule that needs
+only its own row) is a SQL predicate that is TRUE when the row breaks it.  All of a
+table's predicates are OR-ed and computed in the same parallel scan that reads the
+CSV, so a million rows are read and checked once.  The scan keeps:
+
+- the row's cells where any predicate holds (few rows, in good data), on which each
+  predicate is then evaluated again to say which rules the row breaks;
+- the columns that rules across rows still need (keys, identifiers, …), or every column
+  when the caller wants the whole table (the build's warehouse reads it).
+
+The result is the table ``raw.<name>`` whose ``rowid`` is the row's position in the file:
+``rowid + 2`` is the row number frictionless reports (the header is row 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+from pipeline.validate.errors import ValidationError
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule one row can break on its own.
+
+    `predicate` is SQL over the row's text cells, TRUE when the row breaks the rule (NULL
+    counts as not broken).  The error reports `field`, and as its value the cell of
+    `shown` (default: `field`), or no value (`valueless`), or a placeholder (`withheld`:
+    personal data is never repeated).  An `exclusive` check that flags a row is its only
+    error (a row with too many cells has no meaningful other cells).  `then`, when given, is called with the
+    row instead: for rules whose SQL predicate only finds candidates (personal data)."""
+
+    code: str
+    field: str | None
+    predicate: str
+    detail: str = ""
+    severity: str | None = None
+    shown: str | None = None
+    withheld: bool = False
+    valueless: bool = False
+    exclusive: bool = False
+    then: Callable[[int, dict], list[ValidationError]] | None = None
+
+
+def scan(con: duckdb.DuckDBPyConnection, target: str, source: str, columns: list[str], checks: list[RowCheck],
+         keep: list[str], derived: dict[str, str] | None = None) -> None:
+    """CREATE TABLE target from the source relation: the `keep` columns, and `__cells`, the list
+    of `columns` for rows that break a check (NULL for every other row).
+
+    `derived` (alias -> SQL) are computed once per row before the checks, which may refer to
+    them (parsed dates and numbers).  The scan computes only whether any check is broken, one
+    OR over all predicates; which ones are is worked out by `hits` on the few flagged rows.
+    Insertion order is the source's (DuckDB preserves it in CREATE TABLE AS, also when the CSV
+    is read in parallel), so rowid is the row's position."""
+    any_broken = " OR ".join(f"({c.predicate})" for c in checks) or "FALSE"
+    cells = "[" + ", ".join(_q(c) for c in columns) + "]"
+    kept = "".join(f", {_q(c)}" for c in keep)
+    con.execute(f"""CREATE TABLE {target} AS SELECT CASE WHEN {any_broken} THEN {cells} END AS __cells{kept}
+                    FROM {_with_derived(source, derived)}""")
+
+
+def hits(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], checks: list[RowCheck],
+         derived: dict[str, str] | None, where: dict) -> list[ValidationError]:
+    """The errors of every flagged row, in file order: each check evaluated again on those rows."""
+    if not checks:
+        return []
+    cells = ", ".join(f"__cells[{i + 1}] AS {_q(c)}" for i, c in enumerate(columns))
+    flagged = _with_derived(f"(SELECT rowid AS __row, {cells} FROM {target} WHERE __cells IS NOT NULL)", derived)
+    broken = "[" + ", ".join(f"coalesce({c.predicate}, false)" for c in checks) + "]"
+    errors: list[ValidationError] = []
+    for rowid, bits, *values in con.execute(
+        f"SELECT __row, {broken}, {', '.join(_q(c) for c in columns)} FROM {flagged} ORDER BY __row"
+    ).fetchall():
+        row = dict(zip(columns, values))
+        found = [c for c, bit in zip(checks, bits) if bit]
+        for check in [c for c in found if c.exclusive][:1] or found:
+            errors.extend(_errors_of(check, rowid, row, where))
+    return errors
+
+
+def _with_derived(source: str, derived: dict[str, str] | None) -> str:
+    if not derived:
+        return source
+    return f"(SELECT *, {', '.join(f'{sql} AS {alias}' for alias, sql in derived.items())} FROM {source})"
+
+
+def _errors_of(check: RowCheck, rowid: int, row: dict, where: dict) -> list[ValidationError]:
+    if check.then is not None:
+        return check.then(rowid, row)
+    if check.withheld:
+        value = "（已隐去 / withheld）"
+    elif check.valueless:
+        value = None
+    else:
+        value = row.get(check.shown or check.field) if (check.shown or check.field) else None
+    extra = {"severity": check.severity} if check.severity else {}
+    return [ValidationError(check.code, row=rowid + 2, field=check.field, value=value, detail=check.detail, **extra, **where)]
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
