@@ -152,6 +152,20 @@ def hostile_loop(port: int, stop: threading.Event, seen: list) -> None:
             seen.append(0)
 
 
+def under_hostile_load(port: int, measure) -> tuple[dict, list]:
+    """Run `measure` while 2 clients loop the hostile query; (its result, the hostile status codes)."""
+    stop, seen = threading.Event(), []
+    threads = [threading.Thread(target=hostile_loop, args=(port, stop, seen)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        return measure(), seen
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(40)
+
+
 def section_datasette(rows: int = 1_000_000) -> str:
     from pipeline.datasette.config import datasette_command
 
@@ -176,6 +190,7 @@ def section_datasette(rows: int = 1_000_000) -> str:
     try:
         same = wrk(f"http://127.0.0.1:{port}{filtered}", 30)
         soak = wrk(f"http://127.0.0.1:{port}{filtered}", 60)
+        same_attacked, seen_same = under_hostile_load(port, lambda: wrk(f"http://127.0.0.1:{port}{filtered}", 30))
     finally:
         ours.stop()
 
@@ -188,16 +203,7 @@ def section_datasette(rows: int = 1_000_000) -> str:
     ours = Server(datasette_command(db, uncached, inspect, port=port), port)
     try:
         rotating = wrk(f"http://127.0.0.1:{port}/", 30, script)
-        stop, seen = threading.Event(), []
-        threads = [threading.Thread(target=hostile_loop, args=(port, stop, seen)) for _ in range(2)]
-        for t in threads:
-            t.start()
-        try:
-            under_attack = wrk(f"http://127.0.0.1:{port}/", 30, script)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(40)
+        under_attack, seen = under_hostile_load(port, lambda: wrk(f"http://127.0.0.1:{port}/", 30, script))
     finally:
         ours.stop()
 

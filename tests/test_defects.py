@@ -109,6 +109,21 @@ def test_row_numbers_count_records_not_lines(fictional_package):
     assert [(e.code, e.row, e.field) for e in validate(fictional_package).errors] == [("enum", 4, "party_category")]
 
 
+def test_id_number_in_a_code_column_is_withheld_from_its_pattern_error(fictional_package):
+    # Code columns are not scanned for personal data (they hold digits by design), but an ID
+    # number typed into one fails its pattern, and that error must not repeat it.
+    path = fictional_package.parent / "data" / "penalties.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0]["registration_no"] = "360102198001011234"  # fictional, shaped like an ID number
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    report = validate(fictional_package)
+    assert [(e.code, e.row, e.field) for e in report.errors] == [("pattern", 2, "registration_no")]
+    assert "198001011234" not in repr([e.to_dict() for e in report.errors])
+
+
 def test_id_number_is_never_echoed_in_the_report(fictional_package):
     # Guards against the report itself publishing the personal data it found.
     shutil.copyfile(DEFECTS / "unmasked-id-number.penalties.csv", fictional_package.parent / "data" / "penalties.csv")

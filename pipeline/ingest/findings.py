@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.validate import rules
+from pipeline.validate import personal
 
 # code -> (severity, Chinese template, English template); filled with value and detail.
 CATALOGUE: dict[str, tuple[str, str, str]] = {
@@ -45,14 +45,10 @@ WITHHELD_EN = "（已隐去 / withheld）"
 
 # What looks like a resident ID number (full or partly masked) or a phone number: the
 # validator's own patterns, used here only to keep such values out of reports.
-_ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])")
-_MASKED_ID = re.compile(rules.MASKED_ID)
-_PHONE = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+_ID, _PHONE = personal.ID_NUMBER, personal.PHONE_NUMBER
+_MASKED_ID = re.compile(personal.MASKED_ID)
 PERSONAL_CODES = {"personal-id-number", "phone-number"}
-
-
-def looks_personal(text: str) -> bool:
-    return bool(text) and bool(_ID.search(text) or _MASKED_ID.search(text) or _PHONE.search(text))
+looks_personal = personal.looks_personal
 
 
 def redact(text: str) -> str:

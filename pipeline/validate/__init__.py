@@ -23,7 +23,8 @@ import duckdb
 
 from pipeline.validate import rules
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.tables import Table, check_foreign_keys, check_header, check_keys, key_columns, load_table, schema_checks
+from pipeline.validate.tables import (Table, check_foreign_keys, check_header, check_keys, check_patterns, deferrable_patterns,
+                                     key_columns, load_table, schema_checks)
 
 __all__ = ["Report", "ValidationError", "build_date", "run_validation", "validate_package"]
 
@@ -169,10 +170,13 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
         source_path = base / src["path"]
 
     for table in tables.values():
-        if check_header(table, errors):
-            checks = schema_checks(table) + rules.row_checks(table, on_date)
-            load_table(con, table, checks, None if whole else needed_columns(table, tables, previous), errors)
+        if not check_header(table, errors):
+            continue
+        keep = None if whole else needed_columns(table, tables, previous)
+        deferred = deferrable_patterns(table, keep)
+        load_table(con, table, schema_checks(table, deferred) + rules.row_checks(table, on_date), keep, errors)
         if table.loaded:
+            check_patterns(con, table, deferred, errors)
             check_keys(con, table, errors)
             report.tables[table.name] = table.rows
     for table in tables.values():
@@ -190,7 +194,7 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
 
 def needed_columns(table: Table, tables: dict[str, Table], previous: Path | None) -> list[str] | None:
     """The columns of `table` that checks across rows read; None for all of them."""
-    extra = rules.CROSS_ROW_COLUMNS.get(table.name, set())
+    extra = rules.cross_row_columns(table, tables)
     if extra == "*" or previous is not None:  # the corrections check compares every column
         return None
     return sorted(key_columns(table, tables) | rules.identifier_columns(table) | extra)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from pipeline.validate.personal import WITHHELD, looks_personal
+
 # code -> (severity, Chinese template, English template)
 # Templates are filled with the error's attributes plus `detail`.
 CATALOGUE: dict[str, tuple[str, str, str]] = {
@@ -72,6 +74,9 @@ class ValidationError:
     file: str | None = None
 
     def __post_init__(self):
+        # Whatever rule flagged it, a value shaped like an ID or phone number is not repeated.
+        if self.value is not None and looks_personal(str(self.value)):
+            self.value = WITHHELD
         severity, zh, en = CATALOGUE[self.code]
         self.severity = self.severity or severity
         values = {"value": _short(self.value), "detail": _short(self.detail, 160)}

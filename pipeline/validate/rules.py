@@ -17,6 +17,7 @@ from stdnum.cn import ric, uscc
 
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate.errors import ValidationError
+from pipeline.validate.personal import ID_NUMBER, MASKED_ID, PHONE_NUMBER, WITHHELD
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
@@ -31,8 +32,6 @@ PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
 
-# RE2 has no look-around: a digit boundary is matched explicitly.
-MASKED_ID = r"[0-9]{3,6}\*{4,}[0-9Xx*]{0,4}"
 
 
 def org_code_ok(code: str) -> bool:
@@ -80,7 +79,7 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
         for rowid, v, code in con.execute(
             f"SELECT t.rowid, t.{q(name)}, b.code FROM {table.sql} t JOIN bad_codes b ON t.{q(name)} = b.v ORDER BY 1"
         ).fetchall():
-            shown = "（已隐去 / withheld）" if code == "personal-id-number" else v
+            shown = WITHHELD if code == "personal-id-number" else v
             errors.append(ValidationError(code, row=rowid + 2, field=name, value=shown, **where))
 
 
@@ -99,8 +98,6 @@ def identifier_checks(table: Table) -> list[RowCheck]:
 # digits, a masked run, or a landline with its area code); the exact checks then run in
 # Python on those few rows only.
 CANDIDATE = r"[0-9]{11}|[0-9]{3}\*{4}|0[0-9]{2,3}-[0-9]{7}"
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])")
-PHONE_NUMBER = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
 
 
 def personal_data_checks(table: Table) -> list[RowCheck]:
@@ -127,9 +124,9 @@ def personal_data_checks(table: Table) -> list[RowCheck]:
                            for m in ID_NUMBER.finditer(value)) or re.search(MASKED_ID, value) is not None
             # The value itself is personal data: the report must not repeat it.
             if found_id:
-                out.append(ValidationError("personal-id-number", row=rowid + 2, field=name, value="（已隐去 / withheld）", **where))
+                out.append(ValidationError("personal-id-number", row=rowid + 2, field=name, value=WITHHELD, **where))
             elif PHONE_NUMBER.search(value):
-                out.append(ValidationError("phone-number", row=rowid + 2, field=name, value="（已隐去 / withheld）", **where))
+                out.append(ValidationError("phone-number", row=rowid + 2, field=name, value=WITHHELD, **where))
         return out
 
     return [RowCheck("personal-data-candidate", None, f"regexp_matches({joined}, {lit(CANDIDATE)})", then=exact)]
@@ -222,13 +219,15 @@ def row_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
     return identifier_checks(table) + personal_data_checks(table) + date_checks(table, build_date) + amount_checks(table)
 
 
-# Columns that rules across rows read, beyond keys and identifiers ("*": all of them).
-CROSS_ROW_COLUMNS = {
-    "penalties": {"decision_date", "fine_amount_wan"},  # reconciliation
-    "campaign_results": "*",  # reconciliation, citations
-    "observations": "*", "commitments": "*", "passages": "*",  # citations
-    "corrections": "*",  # requesters, corrections against the previous release
-}
+def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
+    """Columns that rules across rows read, beyond keys and identifiers ("*": all of them)."""
+    if table.name in ("campaign_results", "observations", "commitments", "passages"):
+        return "*"  # citations (and reconciliation)
+    if table.name == "corrections":
+        return "*"  # requesters, corrections against the previous release
+    if table.name == "penalties" and "campaign_results" in tables:
+        return {"decision_date", "fine_amount_wan"}  # reconciliation
+    return set()
 
 
 def check_reconciliation(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:

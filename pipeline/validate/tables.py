@@ -221,11 +221,11 @@ def typed(f: dict, text: str) -> tuple[str, str]:
 TYPE_NAMES = {"integer": "整数/integer", "number": "数字/number", "date": "日期 YYYY-MM-DD/date", "year": "年份/year", "boolean": "布尔值/boolean"}
 
 
-def schema_checks(table: Table) -> list[RowCheck]:
+def schema_checks(table: Table, deferred: set[str] = frozenset()) -> list[RowCheck]:
     """Every per-cell constraint of the schema, as row checks evaluated while the file is read.
 
     A cell that is not of its type is reported once, as a type error, and skips its other
-    constraints."""
+    constraints.  Patterns of the string fields in `deferred` are left to check_patterns."""
     schema = table.schema
     missing = schema.get("missingValues", [""])
     pk = primary_key(schema)
@@ -244,16 +244,46 @@ def schema_checks(table: Table) -> list[RowCheck]:
         if "enum" in c:
             allowed = ", ".join(lit(v) for v in c["enum"])
             checks.append(RowCheck("enum", name, f"{good} AND {value} NOT IN ({allowed})", " / ".join(map(str, c["enum"]))))
-        if "pattern" in c:
+        if "pattern" in c and name not in deferred:
             checks.append(RowCheck("pattern", name, f"{good} AND NOT regexp_full_match({text}, {lit(c['pattern'])})", c["pattern"]))
         for key, code, op in (("minimum", "minimum", "<"), ("maximum", "maximum", ">")):
             if key in c:
                 bound_sql = f"DATE {lit(c[key])}" if f.get("type") == "date" else lit(c[key])
                 checks.append(RowCheck(code, name, f"{good} AND {value} {op} {bound_sql}", str(c[key])))
-        for key, code, op in (("minLength", "min-length", "<"), ("maxLength", "max-length", ">")):
-            if key in c:
-                checks.append(RowCheck(code, name, f"{good} AND length({text}) {op} {int(c[key])}", str(c[key])))
+        # length() decodes UTF-8; the byte length (strlen) is free and bounds it: a character
+        # is 1 to 4 bytes.  So the character count is taken only where the bytes allow a breach.
+        if "minLength" in c:
+            n = int(c["minLength"])
+            checks.append(RowCheck("min-length", name, f"{good} AND strlen({text}) < {4 * n} AND length({text}) < {n}", str(n)))
+        if "maxLength" in c:
+            n = int(c["maxLength"])
+            checks.append(RowCheck("max-length", name, f"{good} AND strlen({text}) > {n} AND length({text}) > {n}", str(n)))
     return checks
+
+
+def deferrable_patterns(table: Table, keep: list[str] | None) -> set[str]:
+    """String fields with a pattern whose column the scan keeps anyway: their pattern is
+    checked once per distinct value afterwards (identifiers repeat across rows)."""
+    kept = set(table.field_names() if keep is None else keep)
+    return {f["name"] for f in table.fields
+            if f["name"] in kept and f.get("type", "string") == "string" and "pattern" in f.get("constraints", {})}
+
+
+def check_patterns(con: duckdb.DuckDBPyConnection, table: Table, names: set[str], errors: list[ValidationError]) -> None:
+    """The pattern constraint of kept string fields, evaluated once per distinct value."""
+    missing = table.schema.get("missingValues", [""])
+    where = dict(resource=table.name, file=str(table.path))
+    for f in table.fields:
+        name = f["name"]
+        if name not in names:
+            continue
+        pattern = f["constraints"]["pattern"]
+        col = q(name)
+        sql = f"""WITH v AS (SELECT DISTINCT {col} AS v FROM {table.sql} WHERE {NOT_RAGGED} AND NOT ({is_missing(name, missing)})),
+                       bad AS (SELECT v FROM v WHERE NOT regexp_full_match(v, {lit(pattern)}))
+                  SELECT rowid, {col} FROM {table.sql} WHERE {col} IN (SELECT v FROM bad) AND {NOT_RAGGED} ORDER BY rowid"""
+        for rowid, value in con.execute(sql).fetchall():
+            errors.append(ValidationError("pattern", row=rowid + 2, field=name, value=value, detail=pattern, **where))
 
 
 def primary_key(schema: dict) -> list[str]:
