@@ -71,15 +71,13 @@ class Report:
 
 
 def scratch_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory database for validation alone: compressed, so a million rows of text fit
-    well under 1 GB, with a memory cap that spills to a temporary directory beyond it."""
+    """An in-memory database for validation alone, with a memory cap that spills to a
+    temporary directory beyond it (only whole tables, kept on request, get that large)."""
     import tempfile
 
     con = duckdb.connect(config={"memory_limit": os.environ.get("VALIDATE_MEMORY_LIMIT", "700MB"),
                                  "temp_directory": tempfile.gettempdir() + "/pipeline-validate-spill"})
     con.execute("SET enable_progress_bar = false")
-    con.execute("ATTACH ':memory:' AS work (COMPRESS)")
-    con.execute("USE work")
     return con
 
 
@@ -179,10 +177,16 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
             check_patterns(con, table, deferred, errors)
             check_keys(con, table, errors)
             report.tables[table.name] = table.rows
-    for table in tables.values():
-        if table.loaded:
+    # Identifier check characters are computed in Python (python-stdnum), once per distinct
+    # value: that runs in a thread on its own cursor while DuckDB checks the foreign keys.
+    loaded = [t for t in tables.values() if t.loaded]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cursor = con.cursor()
+        identifiers = pool.submit(lambda: [e for t in loaded for e in rules.identifier_errors(cursor, t)])
+        for table in loaded:
             check_foreign_keys(con, table, tables, errors)
-            rules.check_identifiers(con, table, errors)
+        errors.extend(identifiers.result())
+        cursor.close()
     rules.check_reconciliation(con, tables, errors)
     if source_path and source_path.exists():
         rules.check_passages(con, tables, source_path, errors)

@@ -49,8 +49,9 @@ def identifier_columns(table: Table) -> set[str]:
     return {"uscc", "authority_uscc", "org_code"} & set(table.field_names())
 
 
-def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
+def identifier_errors(con, table: Table) -> list[ValidationError]:
     """Check characters of organisation codes, once per distinct value (python-stdnum)."""
+    errors: list[ValidationError] = []
     where = dict(resource=table.name, file=str(table.path))
     for f in table.fields:
         name = f["name"]
@@ -81,6 +82,7 @@ def check_identifiers(con, table: Table, errors: list[ValidationError]) -> None:
         ).fetchall():
             shown = WITHHELD if code == "personal-id-number" else v
             errors.append(ValidationError(code, row=rowid + 2, field=name, value=shown, **where))
+    return errors
 
 
 def identifier_checks(table: Table) -> list[RowCheck]:
