@@ -435,8 +435,8 @@ def test_read_only_immutable_cors_and_settings(datasette):
     # only these plugins, and none that writes (no startup, routes or write queries)
     plugins = get_json(datasette, "-/plugins.json")
     assert sorted(p["name"] for p in plugins) == [
-        "datasette-atom", "nanchang_links.py", "plain_errors.py", "response_cache.py", "sqlite_limits.py",
-        "static_metadata.py"]
+        "datasette-atom", "nanchang_links.py", "plain_errors.py", "query_isolation.py", "response_cache.py",
+        "sqlite_limits.py", "static_metadata.py"]
     hooks = {h for p in plugins for h in p["hooks"]}
     assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper"}
     queries = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]["queries"]
@@ -457,8 +457,13 @@ HOSTILE = "select count(*) from passages a, passages b, passages c, passages d"
 
 @pytest.mark.server
 def test_hostile_query_is_stopped_while_others_keep_answering(datasette):
-    # Guards against two failures: the time limit not applying, and one slow query
-    # (or Datasette printing its traceback) stalling every other request.
+    # Guards against four failures: the time limit not applying; one slow query (or
+    # Datasette printing its traceback) stalling every other request; hostile queries
+    # taking every SQL thread (4 of them here, as many as num_sql_threads): arbitrary SQL
+    # has its own two low-priority threads (plugins/query_isolation.py), so the table
+    # pages' threads stay free and the extra hostile queries wait their turn; and the
+    # event loop freezing for a whole second when it frees an interrupted query's cursor
+    # while the next hostile query runs on that connection.
     def hostile():
         t = time.monotonic()
         return (*get(datasette, "safety.json", sql=HOSTILE), time.monotonic() - t)
@@ -473,8 +478,8 @@ def test_hostile_query_is_stopped_while_others_keep_answering(datasette):
         return status, time.monotonic() - t
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        attacks = [pool.submit(hostile) for _ in range(2)]
-        time.sleep(0.2)  # both hostile queries are running now
+        attacks = [pool.submit(hostile) for _ in range(4)]
+        time.sleep(0.2)  # two hostile queries are running now, two are waiting for them
         others = []
         while not all(a.done() for a in attacks):
             others.append(normal())
@@ -485,6 +490,8 @@ def test_hostile_query_is_stopped_while_others_keep_answering(datasette):
         assert error["ok"] is False and error["title"] == "SQL Interrupted"
         assert "SQL query took too long" in error["error"]
         assert took < 5, took
+    times = sorted(took for *_, took in results)
+    assert times[1] < 1.9 <= times[2], times  # two at a time: the other two waited for a thread
     assert others and all(status == 200 for status, _ in others)
     assert max(took for _, took in others) < 1.0, others
 

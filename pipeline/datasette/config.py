@@ -42,9 +42,10 @@ SETTINGS: dict[str, str] = {
     # ?_facet= still work.
     "suggest_facets": "off",
     "allow_facet": "on",
-    # A slow or hostile query holds its thread for up to sql_time_limit_ms.  2, 4 and 8
-    # threads gave the same throughput on 2 cores (the process is bound by Python, not
-    # SQLite); 4 keeps one thread answering while up to three slow queries run.
+    # Threads for table pages and saved queries.  2, 4 and 8 gave the same throughput on
+    # 2 cores (the process is bound by Python, not SQLite).  Arbitrary ?sql= runs on two
+    # low-priority threads of its own (plugins/query_isolation.py), so hostile queries
+    # cannot take these.
     "num_sql_threads": "4",
     # The database file is published with a checksum on the static site (downloads);
     # streaming it from the Datasette replicas would only take their bandwidth.

@@ -9,15 +9,17 @@ queries (a cross join of the penalty table with itself) that costs everyone else
 - the progress handler takes the GIL about every 0.1 ms from each running query, so
   the event loop that answers every request is preempted over and over.
 
-This plugin changes both, for Datasette 0.65 (checked at start):
+This plugin changes both, and one more thing, for Datasette 0.65 (checked at start):
 
 1. The time limit is enforced by one watchdog thread that calls `conn.interrupt()` at
    the deadline.  A running query never enters Python; the error is the same
    ("interrupted" -> 400 "SQL query took too long").
-2. Queries of a request with `sql=` in its query string (arbitrary SQL; saved queries
-   and table pages are not affected) run on their own `arbitrary_sql_threads` threads
-   (default 2), at the lowest CPU priority (nice 19): they take what CPU the table pages
-   leave, and at most that many run at once (the rest wait their turn).
+2. The visitor's query of a request with `sql=` in its query string (arbitrary SQL; saved
+   queries and table pages are not affected) runs on its own `arbitrary_sql_threads`
+   threads (default 2), at the lowest CPU priority (nice 19): it takes what CPU the table
+   pages leave, and at most that many run at once (the rest wait their turn).
+3. A query that fails frees its cursor in its own thread (see `_frees_its_cursor`): freed
+   later on the event loop, it could stop the whole server for up to the time limit.
 
 Configure in metadata: plugins -> nanchang-query-isolation -> {"arbitrary_sql_threads": 2}.
 """
@@ -31,6 +33,7 @@ import itertools
 import os
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import parse_qs
@@ -40,9 +43,10 @@ import datasette.database as database
 from datasette import hookimpl
 
 DEFAULTS = {"arbitrary_sql_threads": 2}
-ARBITRARY = contextvars.ContextVar("nanchang_arbitrary_sql", default=False)
+ARBITRARY = contextvars.ContextVar("nanchang_arbitrary_sql", default=False)  # the request has ?sql=
+ISOLATE = contextvars.ContextVar("nanchang_isolate", default=False)  # this query is the visitor's SQL
 
-if not datasette.__version__.startswith("0.65."):  # the two functions replaced below are 0.65's
+if not datasette.__version__.startswith("0.65."):  # the functions replaced below are 0.65's
     raise RuntimeError(f"query_isolation.py is written for Datasette 0.65, not {datasette.__version__}")
 
 
@@ -58,10 +62,14 @@ class Watchdog:
 
     def arm(self, conn, seconds: float) -> int:
         ticket = next(self._tickets)
+        deadline = time.monotonic() + seconds
         with self._lock:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, ticket, conn))
+            # Wake the watchdog only when it would otherwise sleep past this deadline.
+            wake = not self._heap or deadline < self._heap[0][0]
+            heapq.heappush(self._heap, (deadline, ticket, conn))
             self._live.add(ticket)
-            self._lock.notify()
+            if wake:
+                self._lock.notify()
         return ticket
 
     def disarm(self, ticket: int) -> None:
@@ -110,8 +118,50 @@ _original_execute_fn = database.Database.execute_fn
 _pools: dict[int, ThreadPoolExecutor] = {}
 
 
+_original_execute = database.Database.execute
+
+
+async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None, log_sql_errors=True):
+    """The visitor's own query is the one run with truncate=True in an arbitrary-SQL request;
+    Datasette's bookkeeping queries in the same request stay on the shared threads, so they
+    never wait behind hostile queries."""
+    token = ISOLATE.set(True) if truncate and ARBITRARY.get() else None
+    try:
+        return await _original_execute(self, sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
+    finally:
+        if token is not None:
+            ISOLATE.reset(token)
+
+
+def _frees_its_cursor(fn):
+    """fn, but a failure leaves no cursor behind for another thread to free.
+
+    A query that fails (an interrupted one, say) raises an exception whose traceback holds
+    the frame, and so the cursor, that ran it.  The exception travels to the event loop,
+    and when the loop drops it the cursor is freed there: freeing resets its statement,
+    which waits for the connection's mutex.  By then the connection (one per thread) is
+    running the next query, perhaps another hostile one: the event loop thread blocks,
+    holding the GIL, until that query ends, and the whole server stops for up to
+    sql_time_limit_ms.  Clearing the finished frames here frees the cursor at once, in
+    the thread that owns the connection."""
+
+    def run(conn):
+        try:
+            return fn(conn)
+        except BaseException as exc:
+            seen = set()
+            while exc is not None and id(exc) not in seen:
+                seen.add(id(exc))
+                traceback.clear_frames(exc.__traceback__)
+                exc = exc.__cause__ or exc.__context__
+            raise
+
+    return run
+
+
 async def execute_fn(self, fn):
-    pool = _pools.get(id(self.ds)) if ARBITRARY.get() else None
+    fn = _frees_its_cursor(fn)
+    pool = _pools.get(id(self.ds)) if ISOLATE.get() else None
     if pool is None:
         return await _original_execute_fn(self, fn)
 
@@ -128,20 +178,23 @@ async def execute_fn(self, fn):
 
 
 database.sqlite_timelimit = sqlite_timelimit
+database.Database.execute = execute
 database.Database.execute_fn = execute_fn
 
 
 @hookimpl
-def startup(datasette):
+def asgi_wrapper(datasette):
     config = {**DEFAULTS, **(datasette.plugin_config("nanchang-query-isolation") or {})}
     threads = int(config["arbitrary_sql_threads"])
     if threads > 0 and datasette.executor is not None:
-        _pools[id(datasette)] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="arbitrary-sql",
-                                                   initializer=_lowest_priority)
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="arbitrary-sql", initializer=_lowest_priority)
+        # Start every thread now: the pool starts them lazily and, counting a thread that has
+        # just finished a short query as idle, can leave a long one waiting behind another.
+        started = threading.Barrier(threads)
+        for _ in range(threads):
+            pool.submit(started.wait, 10)
+        _pools[id(datasette)] = pool
 
-
-@hookimpl
-def asgi_wrapper(datasette):
     def wrap(app):
         async def isolated(scope, receive, send):
             if scope["type"] == "http" and "sql" in parse_qs((scope.get("query_string") or b"").decode("latin-1")):
