@@ -435,8 +435,8 @@ def test_read_only_immutable_cors_and_settings(datasette):
     # only these plugins, and none that writes (no startup, routes or write queries)
     plugins = get_json(datasette, "-/plugins.json")
     assert sorted(p["name"] for p in plugins) == [
-        "datasette-atom", "nanchang_links.py", "plain_errors.py", "query_isolation.py", "response_cache.py",
-        "sqlite_limits.py", "static_metadata.py"]
+        "datasette-atom", "immutable_schema.py", "nanchang_links.py", "plain_errors.py", "query_isolation.py",
+        "request_overhead.py", "response_cache.py", "sqlite_limits.py", "static_metadata.py"]
     hooks = {h for p in plugins for h in p["hooks"]}
     assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper"}
     queries = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]["queries"]
