@@ -167,25 +167,28 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
         src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
         source_path = base / src["path"]
 
-    for table in tables.values():
-        if not check_header(table, errors):
-            continue
-        keep = None if whole else needed_columns(table, tables, previous)
-        deferred = deferrable_patterns(table, keep)
-        load_table(con, table, schema_checks(table, deferred) + rules.row_checks(table, on_date), keep, errors)
-        if table.loaded:
-            check_patterns(con, table, deferred, errors)
-            check_keys(con, table, errors)
-            report.tables[table.name] = table.rows
     # Identifier check characters are computed in Python (python-stdnum), once per distinct
-    # value: that runs in a thread on its own cursor while DuckDB checks the foreign keys.
-    loaded = [t for t in tables.values() if t.loaded]
+    # value: each table's run in a thread on its own cursor while DuckDB reads the next table
+    # and checks keys and patterns.
     with ThreadPoolExecutor(max_workers=1) as pool:
         cursor = con.cursor()
-        identifiers = pool.submit(lambda: [e for t in loaded for e in rules.identifier_errors(cursor, t)])
-        for table in loaded:
-            check_foreign_keys(con, table, tables, errors)
-        errors.extend(identifiers.result())
+        identifiers = []
+        for table in tables.values():
+            if not check_header(table, errors):
+                continue
+            keep = None if whole else needed_columns(table, tables, previous)
+            deferred = deferrable_patterns(table, keep)
+            load_table(con, table, schema_checks(table, deferred) + rules.row_checks(table, on_date), keep, errors)
+            if table.loaded:
+                identifiers.append(pool.submit(rules.identifier_errors, cursor, table))
+                check_patterns(con, table, deferred, errors)
+                check_keys(con, table, errors)
+                report.tables[table.name] = table.rows
+        for table in tables.values():
+            if table.loaded:
+                check_foreign_keys(con, table, tables, errors)
+        for found in identifiers:
+            errors.extend(found.result())
         cursor.close()
     rules.check_reconciliation(con, tables, errors)
     if source_path and source_path.exists():
