@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import json
 import re
-import shutil
 import signal
 import socket
 import sqlite3

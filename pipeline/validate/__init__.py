@@ -23,8 +23,17 @@ import duckdb
 
 from pipeline.validate import rules
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.tables import (Table, check_foreign_keys, check_header, check_keys, check_patterns, deferrable_patterns,
-                                     key_columns, load_table, schema_checks)
+from pipeline.validate.tables import (
+    Table,
+    check_foreign_keys,
+    check_header,
+    check_keys,
+    check_patterns,
+    deferrable_patterns,
+    key_columns,
+    load_table,
+    schema_checks,
+)
 
 __all__ = ["Report", "ValidationError", "build_date", "run_validation", "validate_package"]
 

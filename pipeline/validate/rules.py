@@ -12,7 +12,6 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 from stdnum.cn import ric, uscc
 
 from pipeline.source import collapse_ws, passage_rows

@@ -23,6 +23,7 @@ import duckdb
 
 from pipeline.validate.errors import ValidationError
 
+
 @dataclass(frozen=True)
 class RowCheck:
     """A rule one row can break on its own.
@@ -31,8 +32,9 @@ class RowCheck:
     counts as not broken).  The error reports `field`, and as its value the cell of
     `shown` (default: `field`), or no value (`valueless`), or a placeholder (`withheld`:
     personal data is never repeated).  An `exclusive` check that flags a row is its only
-    error (a row with too many cells has no meaningful other cells).  `then`, when given, is called with the
-    row instead: for rules whose SQL predicate only finds candidates (personal data)."""
+    error (a row with too many cells has no meaningful other cells).  `then`, when given,
+    is called with the row instead: for rules whose SQL predicate only finds candidates
+    (personal data)."""
 
     code: str
     field: str | None
