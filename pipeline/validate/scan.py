@@ -29,20 +29,17 @@ class RowCheck:
     """A rule one row can break on its own.
 
     `predicate` is SQL over the row's text cells, TRUE when the row breaks the rule (NULL
-    counts as not broken).  The error reports `field`, and as its value the cell of
-    `shown` (default: `field`), or no value (`valueless`), or a placeholder (`withheld`:
-    personal data is never repeated).  An `exclusive` check that flags a row is its only
-    error (a row with too many cells has no meaningful other cells).  `then`, when given,
-    is called with the row instead: for rules whose SQL predicate only finds candidates
-    (personal data)."""
+    counts as not broken).  The error reports `field` and, unless `valueless`, its cell
+    (errors.py withholds any value shaped like personal data).  An `exclusive` check that
+    flags a row is its only error (a row with too many cells has no meaningful other
+    cells).  `then`, when given, is called with the row instead: for rules whose SQL
+    predicate only finds candidates (personal data)."""
 
     code: str
     field: str | None
     predicate: str
     detail: str = ""
     severity: str | None = None
-    shown: str | None = None
-    withheld: bool = False
     valueless: bool = False
     exclusive: bool = False
     then: Callable[[int, dict], list[ValidationError]] | None = None
@@ -93,12 +90,7 @@ def _with_derived(source: str, derived: dict[str, str] | None) -> str:
 def _errors_of(check: RowCheck, rowid: int, row: dict, where: dict) -> list[ValidationError]:
     if check.then is not None:
         return check.then(rowid, row)
-    if check.withheld:
-        value = "（已隐去 / withheld）"
-    elif check.valueless:
-        value = None
-    else:
-        value = row.get(check.shown or check.field) if (check.shown or check.field) else None
+    value = None if check.valueless or check.field is None else row.get(check.field)
     extra = {"severity": check.severity} if check.severity else {}
     return [ValidationError(check.code, row=rowid + 2, field=check.field, value=value, detail=check.detail, **extra, **where)]
 
