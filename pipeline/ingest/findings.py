@@ -6,7 +6,6 @@ Codes from the validator (pipeline/validate/errors.py) keep their names; ingest 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pipeline.validate import personal
@@ -43,17 +42,15 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
 WITHHELD = "（已隐去）"
 WITHHELD_EN = "（已隐去 / withheld）"
 
+PERSONAL_CODES = {"personal-id-number", "phone-number"}
 # What looks like a resident ID number (full or partly masked) or a phone number: the
 # validator's own patterns, used here only to keep such values out of reports.
-_ID, _PHONE = personal.ID_NUMBER, personal.PHONE_NUMBER
-_MASKED_ID = re.compile(personal.MASKED_ID)
-PERSONAL_CODES = {"personal-id-number", "phone-number"}
 looks_personal = personal.looks_personal
 
 
 def redact(text: str) -> str:
     """A message with every ID-like or phone-like run replaced (validator messages quote values)."""
-    for pattern in (_ID, _MASKED_ID, _PHONE):
+    for pattern in personal.PATTERNS:
         text = pattern.sub(WITHHELD, text)
     return text
 

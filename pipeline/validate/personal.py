@@ -15,9 +15,10 @@ WITHHELD = "（已隐去 / withheld）"
 MASKED_ID = r"[0-9]{3,6}\*{4,}[0-9Xx*]{0,4}"
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{6}(?:19|20)[0-9*]{9}[0-9Xx*](?![0-9A-Za-z])")
 PHONE_NUMBER = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
-_MASKED = re.compile(MASKED_ID)
+MASKED_ID_NUMBER = re.compile(MASKED_ID)
+PATTERNS = (ID_NUMBER, MASKED_ID_NUMBER, PHONE_NUMBER)
 
 
 def looks_personal(text: str | None) -> bool:
     """Anything shaped like an ID number (full or partly masked) or a phone number."""
-    return bool(text) and bool(ID_NUMBER.search(text) or _MASKED.search(text) or PHONE_NUMBER.search(text))
+    return bool(text) and any(p.search(text) for p in PATTERNS)

@@ -16,7 +16,7 @@ from stdnum.cn import ric, uscc
 
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.personal import ID_NUMBER, MASKED_ID, PHONE_NUMBER, WITHHELD
+from pipeline.validate.personal import ID_NUMBER, MASKED_ID_NUMBER, PHONE_NUMBER, WITHHELD
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
@@ -30,7 +30,6 @@ CODE_FIELDS = {"uscc", "authority_uscc", "registration_no", "org_code", "decisio
 PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
-
 
 
 def org_code_ok(code: str) -> bool:
@@ -122,7 +121,7 @@ def personal_data_checks(table: Table) -> list[RowCheck]:
             # number.  The check digit and region are not required: a mistyped ID number is still
             # personal data, and python-stdnum's region table does not know every county code.
             found_id = any("*" in m.group(0) or _is_date(m.group(0)[6:14]) or ric.is_valid(m.group(0))
-                           for m in ID_NUMBER.finditer(value)) or re.search(MASKED_ID, value) is not None
+                           for m in ID_NUMBER.finditer(value)) or MASKED_ID_NUMBER.search(value) is not None
             # The value itself is personal data: the report must not repeat it.
             if found_id:
                 out.append(ValidationError("personal-id-number", row=rowid + 2, field=name, value=WITHHELD, **where))
