@@ -12,11 +12,12 @@ import json
 import re
 from pathlib import Path
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
 
 from pipeline.source import collapse_ws, passage_rows
+from pipeline.validate import personal
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.personal import ID_NUMBER, MASKED_ID_NUMBER, PHONE_NUMBER, WITHHELD
+from pipeline.validate.personal import WITHHELD
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
@@ -68,7 +69,7 @@ def identifier_errors(con, table: Table) -> list[ValidationError]:
             # letters there (N2… for village collectives): check the character directly.
             elif uscc.calc_check_digit(v[:17]) != v[17]:
                 # A resident ID number typed into the code column: say so, and never echo it.
-                bad[v] = "personal-id-number" if _looks_like_id(v) else "uscc-check-digit"
+                bad[v] = "personal-id-number" if personal.looks_like_id(v) else "uscc-check-digit"
             elif not org_code_ok(v[8:17]):
                 bad[v] = "uscc-org-code"
         if not bad:
@@ -94,10 +95,7 @@ def identifier_checks(table: Table) -> list[RowCheck]:
                      AND coalesce(uscc, '') = '' AND {none_legacy}""", valueless=True)]
 
 
-# One cheap pattern finds every row that could hold an ID or phone number (a run of 11+
-# digits, a masked run, or a landline with its area code); the exact checks then run in
-# Python on those few rows only.
-CANDIDATE = r"[0-9]{11}|[0-9]{3}\*{4}|0[0-9]{2,3}-[0-9]{7}"
+TEXT = q("__text")  # a row's free text, joined once for all the candidate tests
 
 
 def personal_data_checks(table: Table) -> list[RowCheck]:
@@ -112,38 +110,11 @@ def personal_data_checks(table: Table) -> list[RowCheck]:
     where = dict(resource=table.name, file=str(table.path))
 
     def exact(rowid: int, row: dict) -> list[ValidationError]:
-        out = []
-        for name in text_fields:
-            value = row.get(name)
-            if not value:
-                continue
-            # Any partly masked number, or a full one whose birth date is a real date, is an ID
-            # number.  The check digit and region are not required: a mistyped ID number is still
-            # personal data, and python-stdnum's region table does not know every county code.
-            found_id = any("*" in m.group(0) or _is_date(m.group(0)[6:14]) or ric.is_valid(m.group(0))
-                           for m in ID_NUMBER.finditer(value)) or MASKED_ID_NUMBER.search(value) is not None
-            # The value itself is personal data: the report must not repeat it.
-            if found_id:
-                out.append(ValidationError("personal-id-number", row=rowid + 2, field=name, value=WITHHELD, **where))
-            elif PHONE_NUMBER.search(value):
-                out.append(ValidationError("phone-number", row=rowid + 2, field=name, value=WITHHELD, **where))
-        return out
+        # The value itself is personal data: the report must not repeat it.
+        return [ValidationError(code, row=rowid + 2, field=name, value=WITHHELD, **where)
+                for name in text_fields if (code := personal.finding(row.get(name)))]
 
-    return [RowCheck("personal-data-candidate", None, f"regexp_matches({joined}, {lit(CANDIDATE)})", then=exact)]
-
-
-def _looks_like_id(value: str) -> bool:
-    """18 characters that are a resident ID number: digits, a real birth date, a valid GB 11643 check."""
-    return (len(value) == 18 and value[:17].isdigit() and _is_date(value[6:14])
-            and ric.calc_check_digit(value) == value[17].upper())
-
-
-def _is_date(yyyymmdd: str) -> bool:
-    try:
-        dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
-        return True
-    except ValueError:
-        return False
+    return [RowCheck("personal-data-candidate", None, personal.candidate_sql(TEXT), then=exact, computes=((TEXT, joined),))]
 
 
 def _date(col: str) -> str:

@@ -33,7 +33,9 @@ class RowCheck:
     (errors.py withholds any value shaped like personal data).  An `exclusive` check that
     flags a row is its only error (a row with too many cells has no meaningful other
     cells).  `then`, when given, is called with the row instead: for rules whose SQL
-    predicate only finds candidates (personal data)."""
+    predicate only finds candidates (personal data).  `computes` (alias, SQL) are values
+    the predicate refers to by alias, computed once per row however often it names them
+    (DuckDB does not share a repeated expression inside an OR)."""
 
     code: str
     field: str | None
@@ -43,6 +45,7 @@ class RowCheck:
     valueless: bool = False
     exclusive: bool = False
     then: Callable[[int, dict], list[ValidationError]] | None = None
+    computes: tuple[tuple[str, str], ...] = ()
 
 
 def scan(con: duckdb.DuckDBPyConnection, target: str, source: str, columns: list[str], checks: list[RowCheck],
@@ -59,7 +62,7 @@ def scan(con: duckdb.DuckDBPyConnection, target: str, source: str, columns: list
     cells = "[" + ", ".join(_q(c) for c in columns) + "]"
     kept = "".join(f", {_q(c)}" for c in keep)
     con.execute(f"""CREATE TABLE {target} AS SELECT CASE WHEN {any_broken} THEN {cells} END AS __cells{kept}
-                    FROM {_with_derived(source, derived)}""")
+                    FROM {_with_derived(source, derived, checks)}""")
 
 
 def hits(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], checks: list[RowCheck],
@@ -68,7 +71,7 @@ def hits(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], checks
     if not checks:
         return []
     cells = ", ".join(f"__cells[{i + 1}] AS {_q(c)}" for i, c in enumerate(columns))
-    flagged = _with_derived(f"(SELECT rowid AS __row, {cells} FROM {target} WHERE __cells IS NOT NULL)", derived)
+    flagged = _with_derived(f"(SELECT rowid AS __row, {cells} FROM {target} WHERE __cells IS NOT NULL)", derived, checks)
     broken = "[" + ", ".join(f"coalesce({c.predicate}, false)" for c in checks) + "]"
     errors: list[ValidationError] = []
     for rowid, bits, *values in con.execute(
@@ -81,7 +84,8 @@ def hits(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], checks
     return errors
 
 
-def _with_derived(source: str, derived: dict[str, str] | None) -> str:
+def _with_derived(source: str, derived: dict[str, str] | None, checks: list[RowCheck]) -> str:
+    derived = (derived or {}) | {alias: sql for c in checks for alias, sql in c.computes}
     if not derived:
         return source
     return f"(SELECT *, {', '.join(f'{sql} AS {alias}' for alias, sql in derived.items())} FROM {source})"
