@@ -270,8 +270,9 @@ def deferrable_patterns(table: Table, keep: list[str] | None) -> set[str]:
 
 
 def check_patterns(con: duckdb.DuckDBPyConnection, table: Table, names: set[str], errors: list[ValidationError]) -> None:
-    """The pattern constraint of kept string fields, evaluated once per distinct value."""
-    missing = table.schema.get("missingValues", [""])
+    """The pattern constraint of kept string fields, evaluated once per distinct value; the
+    rows of a value that fails are looked up only when there is one."""
+    missing = set(table.schema.get("missingValues", [""]))
     where = dict(resource=table.name, file=str(table.path))
     for f in table.fields:
         name = f["name"]
@@ -279,10 +280,15 @@ def check_patterns(con: duckdb.DuckDBPyConnection, table: Table, names: set[str]
             continue
         pattern = f["constraints"]["pattern"]
         col = q(name)
-        sql = f"""WITH v AS (SELECT DISTINCT {col} AS v FROM {table.sql} WHERE {NOT_RAGGED} AND NOT ({is_missing(name, missing)})),
-                       bad AS (SELECT v FROM v WHERE NOT regexp_full_match(v, {lit(pattern)}))
-                  SELECT rowid, {col} FROM {table.sql} WHERE {col} IN (SELECT v FROM bad) AND {NOT_RAGGED} ORDER BY rowid"""
-        for rowid, value in con.execute(sql).fetchall():
+        # The match is a column, not a WHERE: DuckDB would push a filter below the DISTINCT
+        # and run the regex on every row.
+        bad = [v for v, ok in con.execute(f"""SELECT v, regexp_full_match(v, {lit(pattern)})
+                                               FROM (SELECT DISTINCT {col} AS v FROM {table.sql})""").fetchall()
+               if v is not None and not ok and v not in missing]
+        if not bad:
+            continue
+        sql = f"SELECT rowid, {col} FROM {table.sql} WHERE list_contains(?, {col}) AND {NOT_RAGGED} ORDER BY rowid"
+        for rowid, value in con.execute(sql, [bad]).fetchall():
             errors.append(ValidationError("pattern", row=rowid + 2, field=name, value=value, detail=pattern, **where))
 
 
@@ -324,12 +330,16 @@ def _report_duplicates(con, table: Table, code: str, names: list[str], base: str
 
 
 def _duplicates_sql(table: Table, texts: list[str], base: str) -> str:
-    """Rows whose key was seen in an earlier row: the keys seen twice first (one hash
-    aggregate), then their later rows."""
+    """Rows whose key was seen in an earlier row.  The keys' 64-bit hashes are aggregated first
+    (an integer aggregate over every row, cheaper than one over the strings); only rows whose
+    hash occurs twice are then compared by their text, to tell a duplicate from a collision."""
     keys = [f"k{i}" for i in range(len(texts))]
     shown = keys[0] if len(keys) == 1 else "concat_ws(', ', " + ", ".join(keys) + ")"
     not_null = " AND ".join(f"{t} IS NOT NULL" for t in texts)
-    return f"""WITH r AS (SELECT rowid AS r, {", ".join(f"{t} AS {k}" for t, k in zip(texts, keys))} {base} AND {not_null}),
+    hashed = f"hash({', '.join(texts)})"
+    return f"""WITH h AS (SELECT {hashed} AS h {base} AND {not_null} GROUP BY 1 HAVING count(*) > 1),
+                r AS (SELECT rowid AS r, {", ".join(f"{t} AS {k}" for t, k in zip(texts, keys))} {base} AND {not_null}
+                      AND {hashed} IN (SELECT h FROM h)),
                 d AS (SELECT {", ".join(keys)}, min(r) AS first FROM r GROUP BY ALL HAVING count(*) > 1)
            SELECT r.r, {shown}, d.first + 2 FROM r JOIN d USING ({", ".join(keys)}) WHERE r.r > d.first"""
 
