@@ -10,6 +10,12 @@ from pathlib import Path
 from pipeline import paths
 
 
+def package_path(value: str) -> Path:
+    """A package argument: its datapackage.json, or a folder holding one."""
+    path = Path(value)
+    return path / "datapackage.json" if path.is_dir() else path
+
+
 def cmd_passages(args) -> int:
     from pipeline.source import passage_rows
 
@@ -107,12 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_passages)
 
     p = sub.add_parser("validate", help="validate a Data Package (Frictionless + domain rules)")
-    p.add_argument("package", nargs="?", default=str(paths.PACKAGE))
+    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE),
+                   help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write build/reports/validation.json")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="validate, build the warehouse, exports and site; publish atomically into build/")
-    p.add_argument("package", nargs="?", default=str(paths.PACKAGE))
+    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE),
+                   help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--out", default=str(paths.BUILD), help="output directory (default: build/)")
     p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.add_argument("--no-site", dest="site", action="store_false", help="skip the static site")
@@ -130,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="the CSV or XLSX file as published (never modified)")
     p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign"], help="target dataset")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
-    p.add_argument("--package", default=str(paths.PACKAGE), help="datapackage.json to ingest into (default: datasets/)")
+    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
+                   help="datapackage.json to ingest into, or its folder (default: datasets/)")
     p.add_argument("--date", help="date for the date rules, YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the one whose header matches best)")
     p.set_defaults(func=cmd_ingest)
@@ -157,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("release", help="build and archive a versioned release under build/releases/VERSION")
     p.add_argument("version", help="must equal the version in datapackage.json")
-    p.add_argument("--package", default=str(paths.PACKAGE))
+    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
+                   help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--out", default=str(paths.BUILD))
     p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.set_defaults(func=cmd_release)

@@ -41,6 +41,14 @@ def test_frictionless_cli_validates_the_package():
     assert "INVALID" not in result.stdout
 
 
+def test_validate_command_takes_the_package_folder():
+    # `python -m pipeline validate datasets` used to end in an IsADirectoryError traceback.
+    result = subprocess.run([sys.executable, "-m", "pipeline", "validate", str(paths.DATASETS), "--no-report"],
+                            capture_output=True, text=True, cwd=paths.ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "数据包有效 / package valid" in result.stdout
+
+
 def test_pipeline_validate_finds_nothing_wrong():
     report = validate(paths.PACKAGE)
     assert codes(report) == []
