@@ -398,22 +398,47 @@ def test_same_key_different_content_is_a_conflict_not_a_duplicate(tmp_path):
     assert [r for r, _ in out.duplicates] == [3, 4, 5, 8]  # row 8 still says 41.1: that is in
 
 
-def test_rows_that_would_break_the_package_are_all_held_back(tmp_path):
-    # Each row is valid alone, but together the 2015 fines (50万元) exceed the campaign
-    # total (41.1万元): the validator's reconciliation error has no row, so nothing is written.
+def test_rows_that_would_break_the_package_are_all_held_back(tmp_path, monkeypatch):
+    # Each row is valid alone, but the package with them is not, by a rule that names no row
+    # (here a stand-in for such a rule): nothing is written, and every row says why.
+    from pipeline.validate import ValidationError, rules
+
+    def package_rule(con, tables, errors):
+        if tables["penalties"].rows >= 2:
+            errors.append(ValidationError("campaign-reconciliation", severity="error", resource="penalties",
+                                          message_zh="示例（虚构）整表规则", message_en="fictional whole-table rule"))
+
+    monkeypatch.setattr(rules, "check_reconciliation", package_rule)
     package = copy_package(tmp_path)
     rows = [mf.PENALTY_HEADER,
-            mf.penalty("洪应急罚〔2015〕示例901号", P + "化工有限公司", "法人及非法人组织", U["a"], "30万元", "2015年3月1日", ""),
-            mf.penalty("洪应急罚〔2015〕示例902号", P + "矿业有限公司", "法人及非法人组织", U["b"], "20万元", "2015年4月1日", "")]
-    source = tmp_path / "too-much.csv"
+            mf.penalty("洪应急罚〔2016〕示例901号", P + "化工有限公司", "法人及非法人组织", U["a"], "3万元", "2016年3月1日", ""),
+            mf.penalty("洪应急罚〔2016〕示例902号", P + "矿业有限公司", "法人及非法人组织", U["b"], "2万元", "2016年4月1日", "")]
+    source = tmp_path / "together-invalid.csv"
     source.write_text(mf.csv_text(rows), encoding="utf-8")
     data = package.parent / "data" / "penalties.csv"
     before = data.read_bytes()
     out = ingest(source, "penalties", package, on_date=BUILD_DATE)
     assert out.accepted == [] and list(out.rejected) == [2, 3]
     assert {f.code for fs in out.rejected.values() for f in fs} == {"package-invalid"}
-    assert "41.1" in out.rejected[2][0].message_zh
+    assert "整表规则" in out.rejected[2][0].message_zh
     assert data.read_bytes() == before
+
+
+def test_fines_above_the_campaign_total_are_explained_not_rejected(tmp_path):
+    # 41.1万元 is what one 2015 campaign fined, not every fine of 2015: penalties decided
+    # outside it can take the year's sum above it.  Guards against rejecting such records.
+    package = copy_package(tmp_path)
+    rows = [mf.PENALTY_HEADER,
+            mf.penalty("洪应急罚〔2015〕示例901号", P + "化工有限公司", "法人及非法人组织", U["a"], "30万元", "2015年3月1日", ""),
+            mf.penalty("洪应急罚〔2015〕示例902号", P + "矿业有限公司", "法人及非法人组织", U["b"], "20万元", "2015年4月1日", "")]
+    source = tmp_path / "above-campaign.csv"
+    source.write_text(mf.csv_text(rows), encoding="utf-8")
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    assert out.accepted == [2, 3] and not out.rejected
+    (warning,) = [w for w in out.warnings if w.code == "campaign-reconciliation"]
+    assert warning.severity == "warning"
+    assert "41.1" in warning.message_zh and "行动之外的处罚" in warning.message_zh and "元/万元" in warning.message_zh
+    assert "outside it" in warning.message_en
 
 
 def test_a_bare_amount_under_a_header_without_unit_is_rejected(tmp_path):

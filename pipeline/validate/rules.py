@@ -202,36 +202,48 @@ def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
 
 
 def check_reconciliation(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
-    """Campaign fine totals against case-level fines of the same year.
+    """Campaign fine totals against case-level fines of the same year: a difference is
+    explained, never an error.
 
-    Case-level records are collected piecemeal, so a case-level sum below the
-    campaign total is explained by partial coverage (a warning that says so); a sum
-    above it cannot be explained that way and is an error.
+    Case-level records are collected piecemeal, so a sum below the campaign total is
+    partial coverage.  A sum above it is not an error either: the total covers one
+    campaign (2015's 安全大检查深化“打非治违”和专项整治), and penalties decided outside it
+    are in the same year's records.  Both say what the difference means; the one above
+    also asks to check units (元 typed as 万元) and duplicates, the likely mistakes.
     """
     camp, pen = tables.get("campaign_results"), tables.get("penalties")
     if not (camp and pen and camp.loaded and pen.loaded):
         return
     rows = con.execute(
-        f"""WITH c AS (SELECT TRY_CAST(year AS INTEGER) AS y, TRY_CAST(value AS DOUBLE) AS total
+        f"""WITH c AS (SELECT TRY_CAST(year AS INTEGER) AS y, TRY_CAST(value AS DOUBLE) AS total, campaign_zh
                        FROM {camp.sql} WHERE measure_id = 'fines'),
                  p AS (SELECT year(TRY_CAST(decision_date AS DATE)) AS y, count(*) AS n,
                               sum(TRY_CAST(NULLIF(fine_amount_wan, '') AS DOUBLE)) AS s
                        FROM {pen.sql} GROUP BY 1)
-            SELECT c.y, c.total, p.n, coalesce(p.s, 0) FROM c JOIN p USING (y) ORDER BY 1"""
+            SELECT c.y, c.total, c.campaign_zh, p.n, coalesce(p.s, 0) FROM c JOIN p USING (y) ORDER BY 1"""
     ).fetchall()
-    for year, total, n, case_sum in rows:
+    for year, total, campaign, n, case_sum in rows:
         if abs(case_sum - total) < 1e-6:
             continue
+        where = dict(resource="penalties", field="fine_amount_wan", value=f"{case_sum:g}")
         if case_sum < total:
             errors.append(ValidationError(
-                "campaign-reconciliation", resource="penalties", field="fine_amount_wan", value=f"{case_sum:g}",
-                message_zh=f"{year}年：已收录的{n}条处罚记录罚款合计{case_sum:g}万元，少于专项行动汇总的{total:g}万元；差额{total - case_sum:g}万元是尚未收录的处罚（部分覆盖）。",
-                message_en=f"{year}: the {n} case-level penalties collected so far total {case_sum:g} (万元), less than the campaign total {total:g}; the difference of {total - case_sum:g} is penalties not yet collected (partial coverage)."))
+                "campaign-reconciliation", **where,
+                message_zh=f"{year}年：已收录的{n}条处罚记录罚款合计{case_sum:g}万元，少于“{campaign}”的汇总数{total:g}万元；"
+                           f"差额{total - case_sum:g}万元是尚未收录的处罚（部分覆盖）。",
+                message_en=f"{year}: the {n} case-level penalties collected so far total {case_sum:g} (万元), less than the "
+                           f"campaign total {total:g}; the difference of {total - case_sum:g} is penalties not yet collected "
+                           "(partial coverage)."))
         else:
             errors.append(ValidationError(
-                "campaign-reconciliation", severity="error", resource="penalties", field="fine_amount_wan", value=f"{case_sum:g}",
-                message_zh=f"{year}年：处罚记录罚款合计{case_sum:g}万元，超过专项行动汇总的{total:g}万元，无法以部分覆盖解释，请核对。",
-                message_en=f"{year}: case-level fines total {case_sum:g} (万元), more than the campaign total {total:g}; partial coverage cannot explain that; check the records."))
+                "campaign-reconciliation", **where,
+                message_zh=f"{year}年：已收录的{n}条处罚记录罚款合计{case_sum:g}万元，多于“{campaign}”的汇总数{total:g}万元。"
+                           f"汇总数只涵盖这一专项行动，差额{case_sum - total:g}万元可以是行动之外的处罚；"
+                           "若差额异常大，请核对金额单位（元/万元）和重复记录。",
+                message_en=f"{year}: the {n} case-level penalties total {case_sum:g} (万元), more than the campaign total "
+                           f"{total:g}. That total covers one campaign only, so the difference of {case_sum - total:g} can be "
+                           "penalties decided outside it; if it is unusually large, check the units (元 or 万元) and for "
+                           "duplicate records."))
 
 
 # -- citations ----------------------------------------------------------------
