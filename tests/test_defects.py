@@ -130,3 +130,22 @@ def test_id_number_is_never_echoed_in_the_report(fictional_package):
     report = validate(fictional_package)
     text = repr([e.to_dict() for e in report.errors])
     assert "1980010112" not in text
+
+
+def test_three_year_listing_under_the_2017_rules_is_questioned(fictional_package):
+    # 安监总办〔2017〕49号 lists for 1 year; the 3-year repeat listings of some localities
+    # belong to the 2015 interim rules.  Guards against accepting 3 years under 2017 silently.
+    path = fictional_package.parent / "data" / "blacklist.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    i = next(i for i, r in enumerate(rows) if r["regime"] == "2017" and not r["removal_date"])
+    listed = rows[i]["listing_date"]
+    rows[i]["display_until"] = f"{int(listed[:4]) + 3}{listed[4:]}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    report = validate(fictional_package)
+    assert [(e.code, e.severity, e.row, e.field) for e in report.errors] == [("display-period", "warning", i + 2, "display_until")]
+    assert report.ok

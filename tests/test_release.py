@@ -165,6 +165,29 @@ def test_listing_leaves_every_output_the_day_after_display_until(tmp_path, with_
     assert logged == 1
 
 
+def test_penalty_without_an_end_date_leaves_three_years_after_its_decision(tmp_path):
+    # Guards against publishing forever a penalty whose agency set no 公示截止期: 527号 caps
+    # the display of penalty information at 3 years.
+    package = make_demo_package(tmp_path / "pkg")
+    path = package.parent / "data" / "penalties.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    rows[0].update(decision_date="2023-11-27", valid_until="", publicity_until="")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    public = []
+    for day in (27, 28):
+        out = tmp_path / f"out-{day}"
+        assert build(package, out, on_date=dt.date(2026, 11, day), with_site=False, demo=True) == 0
+        con = sqlite3.connect(out / "data" / "safety.db")
+        public.append(con.execute("SELECT count(*) FROM penalties WHERE decision_number = ?",
+                                  [rows[0]["decision_number"]]).fetchone()[0])
+    assert public == [1, 0]
+
+
 def test_release_rebuilt_from_a_git_checkout_has_the_same_hashes(tmp_path):
     # Guards against anything outside git (a local file, the clock, the checkout path)
     # leaking into a release: two checkouts of the same commit give identical manifests.

@@ -145,6 +145,19 @@ def count_by(rows: list[dict], key: str) -> dict[str, int]:
 # 首页
 # --------------------------------------------------------------------------
 
+def public_until(penalty: dict) -> str:
+    """A penalty's last day on display: its 公示截止期, or, when the agency set none, 3 years
+    after the decision (the longest 527号 allows; penalties_public.sql takes it down then)."""
+    if penalty["publicity_until"]:
+        return str(penalty["publicity_until"])
+    decided = penalty["decision_date"]
+    try:
+        latest = decided.replace(year=decided.year + 3)
+    except ValueError:  # 29 February
+        latest = decided.replace(year=decided.year + 3, day=28)
+    return f"未定（最迟{latest}）"
+
+
 def home(ctx: Context) -> None:
     d, md = ctx.data, "index.md"
     p12, p13 = d.plan_rows("十二五"), d.plan_rows("十三五")
@@ -540,7 +553,7 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
             ["处罚决定日期", "行政相对人", "类别", "违法行为", "处罚类别", "罚款（万元）", "处罚机关", "决定书文号", "公示截止"],
             [[str(p["decision_date"]), esc(p["party_name"]), esc(p["party_category"]), esc(p["violation_type"]),
               esc(p["penalty_category"].replace(";", "、")), num(p["fine_amount_wan"]), esc(p["authority"]),
-              esc(p["decision_number"]), str(p["publicity_until"] or "未定")] for p in d.penalties]))
+              esc(p["decision_number"]), public_until(p)] for p in d.penalties]))
         cases = [r for r in d.enforcement if r["source"] == "case_level"]
         if cases:
             out.append("按年份和处罚类别汇总（只计公示期内的记录）：\n")

@@ -155,17 +155,20 @@ def date_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
              "提前移出（信用修复）只适用于应急管理部令第11号（2023）/ early removal exists only under the 2023 rules")
         rule("regime-mismatch", "listing_date", f"regime = '2023' AND {_date('listing_date')} < DATE '2023-10-01'",
              "应急管理部令第11号自2023年10月1日起施行 / the 2023 rules apply from 2023-10-01")
-        # Display periods: 3 years under the 2023 rules; 1 year (3 for repeat listings in some
-        # localities) before.  Either end-day convention (same date, or the day before) is accepted.
+        # Display periods: 3 years under the 2023 rules, 1 year under the 2017 rules, and under
+        # the 2015 interim rules 1 year, or 3 for a repeat listing in some localities.  Either
+        # end-day convention (same date, or the day before) is accepted.
         listed, until = _date("listing_date"), _date("display_until")
 
         def period(years: int) -> str:
             return f"{until} IN ({listed} + INTERVAL {years} YEAR, {listed} + INTERVAL {years} YEAR - INTERVAL 1 DAY)"
         rule("display-period", "display_until",
              f"""{until} > {listed} AND {until} <= {listed} + INTERVAL 3 YEAR AND NOT (
-                 (regime = '2023' AND {period(3)}) OR (regime IN ('2015', '2017') AND ({period(1)} OR {period(3)})))""",
-             "公示期与所适用规定的期限（2023年规定3年；此前1年，再次列入3年）不一致，请核对 / "
-             "differs from the period of the rules applied (3 years under the 2023 rules; 1, or 3 for repeats, before)",
+                 (regime = '2023' AND {period(3)}) OR (regime = '2017' AND {period(1)})
+                 OR (regime = '2015' AND ({period(1)} OR {period(3)})))""",
+             "公示期与所适用规定的期限（2023年规定3年；2017年规定1年；2015年规定1年，部分地方再次列入3年）不一致，请核对 / "
+             "differs from the period of the rules applied (3 years under the 2023 rules, 1 under the 2017 rules, "
+             "1 under the 2015 rules or 3 for a repeat in some localities)",
              severity="warning")
     if {"decision_date", "publicity_until"} <= dates:
         rule("date-order", "publicity_until", f"{_date('publicity_until')} < {_date('decision_date')}",
