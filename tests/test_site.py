@@ -218,8 +218,10 @@ def test_targets_13th_states_assumptions_and_no_data(site):
         assert level in html
     assert html.count(">无法推算</td>") == 2   # the two indicators without a baseline
     assert "假定：以表1“各类事故死亡人数”2015年实际数为表2“生产安全事故死亡人数”的基数" in html
-    # table 2 (6) + the 13 commitments + the two sentences saying why
-    assert html.count('status--nodata">无数据') == 6 + 13 + 2
+    # table 2 (6) + the 13 quantitative commitments + the 3 disclosure and credit-system ones
+    # + the three sentences saying why
+    assert html.count('status--nodata">无数据') == 6 + 13 + 3 + 3
+    assert "完善安全生产“黑名单”制度" in html  # the plan's blacklist commitment, cited (domain.md)
 
 
 def test_enforcement_and_blacklist_have_honest_empty_states(site):

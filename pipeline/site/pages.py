@@ -33,7 +33,24 @@ PLACE = {"@type": "Place", "name": "南昌市",
                      "addressCountry": "CN"}}
 
 COMMITMENT_KIND_ZH = {"goal": "总体目标", "percent_target": "比例目标", "deadline": "时限", "frequency": "频次",
-                      "evaluation": "考核评估", "reported_result": "已报告的成果"}
+                      "evaluation": "考核评估", "reported_result": "已报告的成果", "disclosure": "公开承诺",
+                      "institution": "制度建设"}
+# Commitments without a figure: what the plan says it will make public, and systems to build.
+DISCLOSURE_KINDS = {"disclosure", "institution"}
+# Where the site holds the data a disclosure commitment is about.
+DISCLOSED_ON = {"enforcement-results-public": ("执法页", "enforcement/index.md"),
+                "blacklist-public": ("黑名单页", "blacklist/index.md")}
+
+
+def quantitative(commitments: list[dict]) -> list[dict]:
+    """The plan's promises that carry a figure or a date (not results it reports, not disclosure)."""
+    return [c for c in commitments if c["kind"] != "reported_result" and c["kind"] not in DISCLOSURE_KINDS]
+
+
+def commitment_quote(ctx: Context, md: str, commitment_id: str) -> str:
+    """“the plan's words”（source link）, for pages whose data a commitment is about."""
+    c = next((c for c in ctx.data.commitments if c["commitment_id"] == commitment_id), None)
+    return f"规划承诺：“{esc(c['quote'])}”（{ctx.src(md, c['passage_id'])}）。" if c else ""
 
 REGIME_ZH = {
     "2015": "2015年规定（安委办〔2015〕14号）",
@@ -163,7 +180,8 @@ def home(ctx: Context) -> None:
     p12, p13 = d.plan_rows("十二五"), d.plan_rows("十三五")
     c12, c13 = count_by(p12, "status_zh"), count_by(p13, "status_zh")
     missed = [r for r in p12 if r["status"] == "missed"]
-    promises = [c for c in d.commitments if c["kind"] != "reported_result"]
+    promises = quantitative(d.commitments)
+    disclosure = [c for c in d.commitments if c["kind"] in DISCLOSURE_KINDS]
     kinds = "、".join(dict.fromkeys(COMMITMENT_KIND_ZH.get(c["kind"], c["kind"]) for c in promises))
     gap = ctx.figures["results-12th-gap"]
 
@@ -189,7 +207,8 @@ def home(ctx: Context) -> None:
          f"    表2共{len(p13)}项指标：**{counts(c13)}**。规划只写了到2020年的降幅，本站还没有2020年实际数，"
          "不能判断是否达成。\n"),
         ("-   **其他承诺**\n\n"
-         f"    规划正文另有{len(promises)}项量化承诺（{kinds}）：**结果均无数据**。"
+         f"    规划正文另有{len(promises)}项量化承诺（{kinds}）和{len(disclosure)}项公开与诚信制度承诺"
+         "（包括执法结果公开、黑名单向社会公示）：**落实情况均无数据**。"
          f"{link('逐项查看', md, 'targets-13th.md#commitments')}\n"),
     ]
     out.append('<div class="grid cards" markdown>\n\n' + "\n".join(cards) + "\n</div>\n")
@@ -321,7 +340,8 @@ def targets_13th(ctx: Context) -> None:
     out.append("")
 
     out.append("## 其他量化承诺 {#commitments}\n")
-    promises = [c for c in d.commitments if c["kind"] != "reported_result"]
+    promises = quantitative(d.commitments)
+    disclosure = [c for c in d.commitments if c["kind"] in DISCLOSURE_KINDS]
     reported = [c for c in d.commitments if c["kind"] == "reported_result"]
     out.append(f"规划正文（表格以外）还有{len(promises)}项量化承诺。本数据包没有收录任何一项的完成情况或考核评估结果，"
                f"所以结果都是{status_badge('无数据')}。\n")
@@ -331,17 +351,32 @@ def targets_13th(ctx: Context) -> None:
         if c["due_as_written"]:
             facts.append(f"期限：{esc(c['due_as_written'])}")
         if c["note_zh"]:
-            facts.append(esc(c["note_zh"]))
+            facts.append(esc(c["note_zh"]).rstrip("。"))
         items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
                      f"  {'；'.join(facts)}")
     out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
     for c in reported:
         out.append(f"另：{esc(c['commitment_zh'])}（{ctx.src(md, c['passage_id'])}）。{esc(c['note_zh'])}\n")
+    out.append("## 公开与诚信制度承诺 {#disclosure}\n")
+    out.append(f"规划还承诺公开监管执法结果、向社会公示安全生产“黑名单”，并建立诚信制度，共{len(disclosure)}项。"
+               "这些承诺没有数值和时限，本数据包也没有收录落实情况，所以结果都是"
+               f"{status_badge('无数据')}；本站收集到的相关记录见对应页面。\n")
+    items = []
+    for c in disclosure:
+        facts = [COMMITMENT_KIND_ZH[c["kind"]]]
+        if c["note_zh"]:
+            facts.append(esc(c["note_zh"]).rstrip("。"))
+        if c["commitment_id"] in DISCLOSED_ON:
+            label, page = DISCLOSED_ON[c["commitment_id"]]
+            facts.append(f"本站的相关记录：{link(label, md, page)}")
+        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
+                     f"  {'；'.join(facts)}")
+    out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
     out.append("## 查询和下载 {#data}\n")
     out.append(datasette_section(ctx, md, "targets-13th/", [
         ("2020年目标水平（target_levels_2020）", "target_levels_2020", {}),
         ("基数假定（baseline_links）", "baseline_links", {}),
-        ("其他量化承诺（commitments）", "commitments", {}),
+        ("其他承诺（commitments）", "commitments", {}),
     ]))
     out.append(f"\n下载：{ctx.download(md, 'csv/target_levels_2020.csv', 'target_levels_2020.csv')} · "
                f"{ctx.download(md, 'csv/baseline_links.csv', 'baseline_links.csv')} · "
@@ -524,7 +559,8 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
                    + (f"目前公示期内{n}条。" if n else "目前没有公示期内的个案记录。"))
     out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
     out.append("# 执法\n")
-    out.append(f"两部分：规划报告的{year}年“打非治违”全市汇总结果，以及个案行政处罚记录（“双公示”）。\n")
+    out.append(f"两部分：规划报告的{year}年“打非治违”全市汇总结果，以及个案行政处罚记录（“双公示”）。"
+               f"{commitment_quote(ctx, md, 'enforcement-results-public')}\n")
     out.append(f"## {year}年“打非治违”结果 {{#campaign-{year}}}\n")
     out.append(f"规划第一章报告了{year}年{esc(camp[0]['campaign_zh'])}的全市结果（{ctx.src(md, camp[0]['passage_id'])}）。"
                "这些是汇总数，规划没有给出逐案记录，无法核对到单个案件。\n")
@@ -587,7 +623,8 @@ def blacklist(ctx: Context, collected: int) -> None:
     out = [page_meta(ctx, description)]
     out.append("# 黑名单\n")
     out.append("安全生产领域的“黑名单”（2023年10月1日起称“安全生产严重失信主体名单”）。"
-               f"本站只显示**公示期内**的条目；公示期满或已移出的条目不再公开名称，只保留日期和条数。数据日期：{zh_date(d.build_date)}。\n")
+               f"本站只显示**公示期内**的条目；公示期满或已移出的条目不再公开名称，只保留日期和条数。数据日期：{zh_date(d.build_date)}。"
+               f"{commitment_quote(ctx, md, 'blacklist-public')}\n")
     out.append("## 正在公示的条目 {#entries}\n")
     if not d.blacklist:
         if collected == 0:
