@@ -149,3 +149,21 @@ def test_three_year_listing_under_the_2017_rules_is_questioned(fictional_package
     report = validate(fictional_package)
     assert [(e.code, e.severity, e.row, e.field) for e in report.errors] == [("display-period", "warning", i + 2, "display_until")]
     assert report.ok
+
+
+def test_field_names_the_scan_reserves_are_refused(fictional_package):
+    # A field named __text would shadow the joined free text the personal-data scan reads
+    # (DuckDB resolves the name to the field), so that scan would look at one field only.
+    import json
+
+    descriptor = json.loads(fictional_package.read_text(encoding="utf-8"))
+    penalties = next(r for r in descriptor["resources"] if r["name"] == "penalties")
+    penalties["schema"]["fields"][-1]["name"] = "__text"
+    fictional_package.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    path = fictional_package.parent / "data" / "penalties.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[0] = ",".join(lines[0].split(",")[:-1] + ["__text"])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = validate(fictional_package)
+    assert [(e.code, e.row) for e in report.errors if e.resource == "penalties"] == [("header-mismatch", 1)]
+    assert "__text" in report.errors[0].message_en or any("__text" in e.message_en for e in report.errors)

@@ -82,6 +82,11 @@ def check_header(table: Table, errors: list[ValidationError]) -> bool:
     table.fields = table.schema.get("fields", [])
     names = table.field_names()
     where = dict(resource=table.name, file=str(table.path))
+    reserved = [n for n in names if n.startswith("__")]
+    if reserved:  # the scan's own columns (__cells, __text, __overflow0…) would shadow them
+        errors.append(ValidationError("header-mismatch", row=1, detail="字段名不得以“__”开头（校验器保留）/ field names "
+                                      "starting with __ are reserved for the validator: " + ", ".join(reserved), **where))
+        return False
     try:
         header = read_header(table.path)
     except UnicodeDecodeError:
