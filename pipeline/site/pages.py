@@ -581,7 +581,7 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
                        "自然人只公开姓名，不公开身份证号码等个人信息；公示截止期过后的记录不再显示。\n")
         else:
             out.append('!!! info "目前没有公示期内的处罚记录"\n\n'
-                       f"    已收录的{penalties_collected}条处罚决定都已过公示截止期，依规定不再在本站公开。"
+                       f"    已收录的{penalties_collected}条处罚决定都已过公示期，依规定不再在本站公开。"
                        "**这不代表没有新的处罚**，只代表本站还没有收录公示期内的记录。\n")
     else:
         out.append(f"截至{zh_date(d.build_date)}仍在公示期内的处罚决定{n}条（公示截止期过后自动撤下）：\n")
