@@ -78,14 +78,15 @@ def split_passages(text: str) -> list[Passage]:
     i = 0
 
     def add(pid, kind, locator, first, last, *, table_no=None, table_row=None, body=None):
+        in_text = kind != "page_chrome"  # the web page's own lines belong to no chapter
         out.append(
             Passage(
                 passage_id=pid,
                 seq=len(out) + 1,
                 kind=kind,
-                chapter=chapter,
-                section=section,
-                item=item,
+                chapter=chapter if in_text else None,
+                section=section if in_text else None,
+                item=item if in_text else None,
                 table_no=table_no,
                 table_row=table_row,
                 locator_zh=locator,
