@@ -47,6 +47,16 @@ def quantitative(commitments: list[dict]) -> list[dict]:
     return [c for c in commitments if c["kind"] != "reported_result" and c["kind"] not in DISCLOSURE_KINDS]
 
 
+def commitment_list(ctx: Context, md: str, commitments: list[dict], facts_of) -> str:
+    """Commitments as a status list: each with its no-data badge, source link, facts and note."""
+    items = []
+    for c in commitments:
+        facts = facts_of(c) + ([esc(c["note_zh"]).rstrip("。")] if c["note_zh"] else [])
+        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
+                     f"  {'；'.join(facts)}")
+    return '<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n"
+
+
 def commitment_quote(ctx: Context, md: str, commitment_id: str) -> str:
     """“the plan's words”（source link）, for pages whose data a commitment is about."""
     c = next((c for c in ctx.data.commitments if c["commitment_id"] == commitment_id), None)
@@ -345,33 +355,22 @@ def targets_13th(ctx: Context) -> None:
     reported = [c for c in d.commitments if c["kind"] == "reported_result"]
     out.append(f"规划正文（表格以外）还有{len(promises)}项量化承诺。本数据包没有收录任何一项的完成情况或考核评估结果，"
                f"所以结果都是{status_badge('无数据')}。\n")
-    items = []
-    for c in promises:
-        facts = [f"责任主体：{esc(c['subject_zh'])}"]
-        if c["due_as_written"]:
-            facts.append(f"期限：{esc(c['due_as_written'])}")
-        if c["note_zh"]:
-            facts.append(esc(c["note_zh"]).rstrip("。"))
-        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
-                     f"  {'；'.join(facts)}")
-    out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
+
+    def quantified_facts(c: dict) -> list[str]:
+        return [f"责任主体：{esc(c['subject_zh'])}"] + ([f"期限：{esc(c['due_as_written'])}"] if c["due_as_written"] else [])
+
+    def disclosure_facts(c: dict) -> list[str]:
+        label, page = DISCLOSED_ON.get(c["commitment_id"], (None, None))
+        return [COMMITMENT_KIND_ZH[c["kind"]]] + ([f"本站的相关记录：{link(label, md, page)}"] if label else [])
+
+    out.append(commitment_list(ctx, md, promises, quantified_facts))
     for c in reported:
         out.append(f"另：{esc(c['commitment_zh'])}（{ctx.src(md, c['passage_id'])}）。{esc(c['note_zh'])}\n")
     out.append("## 公开与诚信制度承诺 {#disclosure}\n")
     out.append(f"规划还承诺公开监管执法结果、向社会公示安全生产“黑名单”，并建立诚信制度，共{len(disclosure)}项。"
                "这些承诺没有数值和时限，本数据包也没有收录落实情况，所以结果都是"
                f"{status_badge('无数据')}；本站收集到的相关记录见对应页面。\n")
-    items = []
-    for c in disclosure:
-        facts = [COMMITMENT_KIND_ZH[c["kind"]]]
-        if c["note_zh"]:
-            facts.append(esc(c["note_zh"]).rstrip("。"))
-        if c["commitment_id"] in DISCLOSED_ON:
-            label, page = DISCLOSED_ON[c["commitment_id"]]
-            facts.append(f"本站的相关记录：{link(label, md, page)}")
-        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
-                     f"  {'；'.join(facts)}")
-    out.append('<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n")
+    out.append(commitment_list(ctx, md, disclosure, disclosure_facts))
     out.append("## 查询和下载 {#data}\n")
     out.append(datasette_section(ctx, md, "targets-13th/", [
         ("2020年目标水平（target_levels_2020）", "target_levels_2020", {}),
