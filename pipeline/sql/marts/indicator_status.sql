@@ -2,13 +2,20 @@
 -- 12th plan: baseline = 2010 actual, target = 2015 target (十二五期末规划数), actual = 2015 actual.
 -- 13th plan: baseline = 2015 actual via baseline_links (a stated assumption), target = derived
 -- 2020 level, actual = none in the source, so the status is no_data.
+--
+-- Two rules hold for every derived column:
+-- * direction decides what "better" means; the words compare the numbers (低于/等于/高于)
+--   and the status says met or missed, so a higher-is-better indicator reads right too;
+-- * a value that cannot be computed is NULL, never a default, and null_reasons_zh/_en say
+--   why, column by column ("gap_pct：目标为0，无法计算百分比").
 with indicators as (select * from stg_indicators),
 obs as (select * from stg_observations),
 levels as (select * from target_levels_2020),
 fyp12 as (
     select
         i.indicator_id, i.plan, i.table_no, i.table_row, i.name_zh, i.name_en, i.unit, i.direction,
-        b.period_end as baseline_year, b.value as baseline,
+        -- the baseline year is the one table 1 names, whether or not it has a value
+        2010 as baseline_year, b.value as baseline,
         t.period_end as target_year, t.value as target,
         a.value as actual,
         cast(null as double) as reduction_pct,
@@ -47,63 +54,111 @@ scored as (
             when direction = 'higher_is_better' and actual >= target then 'met'
             else 'missed'
         end as status,
+        -- the numbers compared, whatever the direction: below / equal / above the target
+        case
+            when actual is null or target is null then null
+            when actual < target then 'below'
+            when actual = target then 'equal'
+            else 'above'
+        end as actual_vs_target,
         round(actual - target, 6) as gap_to_target,
         round((actual - target) / nullif(target, 0) * 100, 1) as gap_pct,
-        -- a lower-is-better target above its own baseline asked for things to get worse
-        coalesce(direction = 'lower_is_better' and target > baseline, false) as target_looser_than_baseline,
+        -- a target on the worse side of its own baseline asked for things to get worse;
+        -- without a baseline or a target there is nothing to compare: NULL, not false
+        case
+            when target is null or baseline is null then null
+            when direction = 'lower_is_better' then target > baseline
+            when direction = 'higher_is_better' then target < baseline
+        end as target_looser_than_baseline,
         round(actual - baseline, 6) as change_from_baseline,
         round((actual - baseline) / nullif(baseline, 0) * 100, 1) as change_from_baseline_pct
     from unioned
+),
+worded as (
+    select
+        *,
+        case actual_vs_target when 'below' then '低于' when 'equal' then '等于' when 'above' then '高于' end as vs_zh,
+        case actual_vs_target when 'below' then 'below' when 'equal' then 'equal to' when 'above' then 'above' end as vs_en,
+        case direction when 'lower_is_better' then '上升' else '下降' end as worse_zh,
+        case direction when 'lower_is_better' then 'rise' else 'fall' end as worse_en,
+        case direction when 'lower_is_better' then '高于' else '低于' end as looser_side_zh,
+        case direction when 'lower_is_better' then 'above' else 'below' end as looser_side_en
+    from scored
 ),
 final as (
     select
         *,
         case status when 'met' then '达成' when 'missed' then '未达成' else '无数据' end as status_zh,
         case
-            when status = 'met' then
+            when status in ('met', 'missed') then
                 cast(target_year as varchar) || '年' || name_zh || '为' || fmt_num(actual) || unit || '，'
-                || case when actual < target then '低于' else '等于' end
-                || '规划目标' || fmt_num(target) || unit || '，达成。'
+                || vs_zh || '规划目标' || fmt_num(target) || unit || '，'
+                || case status when 'met' then '达成。' else '未达成。' end
                 || case when target_looser_than_baseline then
-                       '但该目标高于' || cast(baseline_year as varchar) || '年的' || fmt_num(baseline) || unit || '，目标本身允许数字上升。'
+                       '但该目标' || looser_side_zh || cast(baseline_year as varchar) || '年的' || fmt_num(baseline) || unit
+                       || '，目标本身允许数字' || worse_zh || '。'
                    else '' end
-            when status = 'missed' then
-                cast(target_year as varchar) || '年' || name_zh || '为' || fmt_num(actual) || unit || '，高于规划目标'
-                || fmt_num(target) || unit || '，未达成。'
             when target is not null then
                 '规划要求到' || cast(target_year as varchar) || '年' || name_zh || '累计下降' || fmt_num(reduction_pct)
                 || '%，按' || cast(baseline_year as varchar) || '年基数' || fmt_num(baseline) || unit || '推算，目标约为'
                 || fmt_num(target) || unit || '（基数为假定，见说明）；本数据包尚无' || cast(target_year as varchar) || '年实际数。'
-            else
+            when reduction_pct is not null then
                 '规划要求到' || cast(target_year as varchar) || '年' || name_zh || '累计下降' || fmt_num(reduction_pct)
                 || '%；原文没有' || cast(baseline_year as varchar) || '年基数，无法推算目标水平，本数据包也尚无'
                 || cast(target_year as varchar) || '年实际数。'
+            else
+                '本数据包没有' || cast(target_year as varchar) || '年' || name_zh || '的实际数或目标，无法判断。'
         end as summary_zh,
         case
-            when status = 'met' then
+            when status in ('met', 'missed') then
                 name_en || ' in ' || cast(target_year as varchar) || ': ' || fmt_num(actual) || ', '
-                || case when actual < target then 'below' else 'equal to' end || ' the target of ' || fmt_num(target) || ': met.'
+                || vs_en || ' the target of ' || fmt_num(target) || ': ' || status || '.'
                 || case when target_looser_than_baseline then
-                       ' The target itself was above the ' || cast(baseline_year as varchar) || ' level of ' || fmt_num(baseline) || '.'
+                       ' The target itself was ' || looser_side_en || ' the ' || cast(baseline_year as varchar)
+                       || ' level of ' || fmt_num(baseline) || ': it allowed the figure to ' || worse_en || '.'
                    else '' end
-            when status = 'missed' then
-                name_en || ' in ' || cast(target_year as varchar) || ': ' || fmt_num(actual) || ', above the target of '
-                || fmt_num(target) || ': missed.'
             when target is not null then
-                'Target: ' || fmt_num(reduction_pct) || '% lower by ' || cast(target_year as varchar) || ', about '
-                || fmt_num(target) || ' from the assumed ' || cast(baseline_year as varchar) || ' baseline of ' || fmt_num(baseline)
-                || '; no ' || cast(target_year as varchar) || ' actual in this package yet.'
+                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction by ' || cast(target_year as varchar)
+                || '; from the assumed ' || cast(baseline_year as varchar) || ' baseline of ' || fmt_num(baseline)
+                || ', the target is about ' || fmt_num(target) || ' (the baseline is an assumption; see the note); no '
+                || cast(target_year as varchar) || ' actual in this package yet.'
+            when reduction_pct is not null then
+                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction by ' || cast(target_year as varchar)
+                || '; the plan gives no ' || cast(baseline_year as varchar) || ' baseline, so no target level can be derived; no '
+                || cast(target_year as varchar) || ' actual in this package yet.'
             else
-                'Target: ' || fmt_num(reduction_pct) || '% lower by ' || cast(target_year as varchar)
-                || '; the plan gives no baseline, so no target level can be derived; no actual yet.'
-        end as summary_en
-    from scored
+                'This package has no ' || cast(target_year as varchar) || ' actual or no target: it cannot be judged.'
+        end as summary_en,
+        -- why each empty derived column is empty (concat_ws skips the NULL parts)
+        nullif(concat_ws('；',
+            case when baseline is null then 'baseline：原文没有' || cast(baseline_year as varchar) || '年基数' end,
+            case when target is null then 'target：没有基数，无法推算目标水平' end,
+            case when actual is null then 'actual：本数据包没有' || cast(target_year as varchar) || '年实际数' end,
+            case when reduction_pct is null then 'reduction_pct：该目标不是累计降幅，不适用' end,
+            case when actual is null or target is null then 'gap_to_target、gap_pct、actual_vs_target：缺少实际数或目标，无法计算'
+                 when target = 0 then 'gap_pct：目标为0，无法计算百分比' end,
+            case when target is null or baseline is null then 'target_looser_than_baseline：缺少基数或目标，不适用' end,
+            case when actual is null or baseline is null then 'change_from_baseline、change_from_baseline_pct：缺少实际数或基数，无法计算'
+                 when baseline = 0 then 'change_from_baseline_pct：基数为0，无法计算百分比' end
+        ), '') as null_reasons_zh,
+        nullif(concat_ws('; ',
+            case when baseline is null then 'baseline: the source gives no ' || cast(baseline_year as varchar) || ' value' end,
+            case when target is null then 'target: no baseline, so no target level can be derived' end,
+            case when actual is null then 'actual: no ' || cast(target_year as varchar) || ' actual in this package' end,
+            case when reduction_pct is null then 'reduction_pct: not a cumulative-reduction target' end,
+            case when actual is null or target is null then 'gap_to_target, gap_pct, actual_vs_target: no actual or no target to compare'
+                 when target = 0 then 'gap_pct: the target is 0, no percentage' end,
+            case when target is null or baseline is null then 'target_looser_than_baseline: no baseline or no target to compare' end,
+            case when actual is null or baseline is null then 'change_from_baseline, change_from_baseline_pct: no actual or no baseline'
+                 when baseline = 0 then 'change_from_baseline_pct: the baseline is 0, no percentage' end
+        ), '') as null_reasons_en
+    from worded
 )
 select
     indicator_id, plan, table_no, table_row, name_zh, name_en, unit, direction,
     baseline_year, baseline, target_year, target, reduction_pct, actual,
-    status, status_zh, gap_to_target, gap_pct, target_looser_than_baseline,
+    status, status_zh, actual_vs_target, gap_to_target, gap_pct, target_looser_than_baseline,
     change_from_baseline, change_from_baseline_pct, summary_zh, summary_en,
-    assumption_zh, assumption_en, passage_id, quote
+    assumption_zh, assumption_en, null_reasons_zh, null_reasons_en, passage_id, quote
 from final
 order by indicator_id like 'fyp13-%', table_row

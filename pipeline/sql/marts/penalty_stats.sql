@@ -28,7 +28,7 @@ final as (
         penalty_category,
         amount_band,
         case amount_band
-            when 0 then '无罚款 / no fine'
+            when 0 then '未载明罚款金额 / no fine amount recorded'
             when 1 then '不足1万元 / under 10,000 yuan'
             when 2 then '1万至不足5万元 / 10,000 to under 50,000 yuan'
             when 3 then '5万至不足10万元 / 50,000 to under 100,000 yuan'
@@ -37,7 +37,8 @@ final as (
             else '100万元及以上 / 1 million yuan or more'
         end as amount_range,
         count(*) as decisions,
-        round(coalesce(sum(fine_amount_wan), 0), 6) as fines_wan
+        -- no recorded amount is not a fine of 0: the sum stays NULL (amount_band 0 says why)
+        round(sum(fine_amount_wan), 6) as fines_wan
     from banded
     group by all
 )
