@@ -131,6 +131,54 @@ def test_vegalite_json():
 
 
 # --------------------------------------------------------------------------
+# Target dots: baseline / target / actual, each row on its own scale
+# --------------------------------------------------------------------------
+
+def target_dots():
+    return charts.target_dot_chart(
+        "示例（虚构）目标对照",
+        [charts.TargetRow("示例（虚构）指标甲", 3, 5, 3, "3→3 目标5\n达成·目标宽于基数", "达成（目标宽于基数）"),
+         charts.TargetRow("示例（虚构）指标乙就业人员10万人生产安全事故死亡率", 0.9, 0.71, 0.6,
+                          "0.9→0.6 目标0.71\n达成", "达成"),
+         charts.TargetRow("示例（虚构）指标丙", 7, 6, None, "7→— 目标6\n无数据", "无数据")],
+        subtitle=["空心圆=基数　竖线=目标", "实心圆=实际"],
+    )
+
+
+def test_target_dots_are_normalised_per_row():
+    # Guards against: rows in different units sharing one axis (0.6 next to 259), or a
+    # percentage gap being drawn instead of the values themselves.
+    values = charts.chart_to_spec(target_dots())["data"]["values"]
+    assert [(d["b"], d["t"], d["a"]) for d in values] == [
+        (0.6, 1.0, 0.6), (1.0, pytest.approx(0.71 / 0.9), pytest.approx(0.6 / 0.9)), (1.0, pytest.approx(6 / 7), None)]
+    assert [d["actual_value"] for d in values] == [3.0, 0.6, None]   # the real numbers stay in the JSON
+
+
+def test_target_dots_text_and_width():
+    # Guards against: the result words (colour must not be the only carrier) missing from
+    # the image, or a chart wider than a 340px phone column.
+    svg = charts.chart_to_svg(target_dots(), responsive=False)
+    texts = "".join(charts.iter_text_elements(svg))
+    for words in ("示例（虚构）目标对照", "3→3 目标5", "达成·目标宽于基数", "无数据", "空心圆=基数"):
+        assert words in texts
+    width = float(re.search(r'<svg\b[^>]* width="([\d.]+)"', svg).group(1))
+    assert width <= charts.PHONE_WIDTH
+    assert charts.font_used_in_png(target_dots())
+
+
+def test_target_dots_reject_unknown_category_and_overlong_text():
+    with pytest.raises(ValueError, match="unknown category"):
+        charts.target_dot_chart("t", [charts.TargetRow("a", 1, 2, 3, "x", "好")])
+    with pytest.raises(ValueError, match="too wide"):
+        charts.target_dot_chart("t", [charts.TargetRow("a", 1, 2, 3, "很长的文字" * 6, "达成")])
+
+
+def test_target_dots_are_byte_identical():
+    # Guards against: the home page's share image changing from one build to the next.
+    assert _digests(target_dots()) == _digests(target_dots())
+
+
+# --------------------------------------------------------------------------
 # Determinism
 # --------------------------------------------------------------------------
 
