@@ -105,7 +105,7 @@ def test_figures_held_by_table():
     assert sum(r["passage_id"] == "c2-s1-p1" for r in obs) == 3  # 12th-plan five-year totals
     assert sum(r["kind"] == "stated_change" for r in obs) == 1
     assert len(rows("campaign_results")) == 7
-    assert len(rows("commitments")) == 17
+    assert len(rows("commitments")) == 23
     assert len(rows("indicators")) == 17
 
 
@@ -186,3 +186,151 @@ def test_changed_source_text_is_caught(package_copy):
     source.write_text(source.read_text(encoding="utf-8").replace("221", "220"), encoding="utf-8")
     found = {e.code for e in validate(package_copy).errors}
     assert {"source-hash", "passages-stale"} <= found
+
+
+# -- say exactly what the source says (issue 12) ----------------------------------------
+
+PAGE_CHROME = next(r for r in rows("passages") if r["passage_id"] == "page-1")["text"]
+
+
+def test_the_copy_names_no_site_and_no_issuer():
+    # Guards against citing the breadcrumb (首页>政府信息公开>…) as proof the plan came from
+    # 南昌市人民政府网站: the line names no site and no body.  What is known is the line itself.
+    doc = descriptor()["source_document"]
+    assert doc["page_breadcrumb"] == PAGE_CHROME
+    assert doc["page_breadcrumb_passage_id"] == "page-1"
+    for key in ("website", "url", "issue_date", "document_number", "issuing_body"):
+        assert doc[key] is None, key
+        assert doc[f"{key}_note"], key
+    assert "retrieved_from_zh" not in doc
+    for text in (paths.PACKAGE.read_text(encoding="utf-8"), (paths.ROOT / "metadata.json").read_text(encoding="utf-8"),
+                 (paths.ROOT / "README.md").read_text(encoding="utf-8")):
+        assert "人民政府网站" not in text
+    # an inference about the issuer or the date is marked as one
+    for key in ("issue_date_note", "issuing_body_note"):
+        if "很可能" in doc[key]:
+            assert "推断" in doc[key] and "Inference" in doc[key], key
+
+
+def test_copyright_claim_is_conditional_on_the_unknown_issuer():
+    # Guards against calling the plan "国家机关的文件" while the issuer is unknown.
+    doc = descriptor()["source_document"]
+    assert "如果" in doc["copyright_zh"] and "if it is" in doc["copyright_en"]
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert "规划原文为国家机关文件" not in readme
+
+
+# Items of the plan's text with a date, a coverage claim or a reported result that the
+# fact-check found missing (line numbers of the source file).
+REQUIRED_COMMITMENT_PHRASES = {
+    13: "连续五年将安全生产事故考核指标控制在省安委会规定范围内",
+    107: "三级安全生产责任体系完成了全覆盖",
+    255: "完善其他负有安全监管职责的部门应急管理机构,全面落实编制、职责、人员、经费",
+    261: "两级安全生产应指挥平台建设",
+    269: "确保“五级五覆盖”",
+    271: "实现市、县全覆盖",
+}
+
+
+@pytest.mark.parametrize("line,phrase", sorted(REQUIRED_COMMITMENT_PHRASES.items()))
+def test_dated_and_coverage_items_are_commitments(line, phrase):
+    # Guards against claiming completeness while dated or coverage items of the text are missing.
+    assert phrase in SOURCE.splitlines()[line - 1]
+    assert any(phrase in r["quote"] for r in rows("commitments")), phrase
+
+
+def test_a_commitment_without_a_figure_says_so():
+    # Guards against counting 一批示范企业 or the emergency-agencies item as "量化": whether a row
+    # has a figure is its value, and a row without one has no comparator or unit either.
+    for r in rows("commitments"):
+        if r["value"] == "":
+            assert (r["comparator"], r["unit"], r["value_as_written"]) == ("", "", ""), r["commitment_id"]
+    by_id = {r["commitment_id"]: r for r in rows("commitments")}
+    assert by_id["demonstration-enterprises-2020"]["value"] == ""
+    assert by_id["emergency-agencies-2020"]["value"] == ""
+
+
+def test_no_claim_of_one_row_per_figure_of_the_plan():
+    # Guards against "One row per figure of the plan" / "规划里的每一个数字": the plan has
+    # numbers (years of events, numbers in names) that are not rows.
+    text = paths.PACKAGE.read_text(encoding="utf-8") + (paths.ROOT / "site" / "about.md").read_text(encoding="utf-8")
+    for claim in ("One row per figure of the plan", "规划中每个指标数字一行", "规划里的每一个数字"):
+        assert claim not in text, claim
+
+
+def _english_fields():
+    """(table, id, Chinese text of the row, English text) for every English field of the package."""
+    for table, key in (("indicators", "indicator_id"), ("observations", "observation_id"),
+                       ("baseline_links", "indicator_id"), ("campaign_results", "measure_id"),
+                       ("commitments", "commitment_id")):
+        for r in rows(table):
+            zh = " ".join(v for k, v in r.items() if k.endswith("_zh") or k in ("quote", "name_zh"))
+            for k, v in r.items():
+                if k.endswith("_en") and v:
+                    yield table, r[key], zh, v
+
+
+def test_jiaoda_is_never_major_in_english():
+    # Guards against rendering 较大 (relatively serious) as "major", the English for 重大.
+    for table, rid, zh, en in _english_fields():
+        if "较大" in zh:
+            assert not re.search(r"\bmajor\b", en, re.IGNORECASE), (table, rid, en)
+    for res in descriptor()["resources"]:
+        for f in res.get("schema", {}).get("fields", []):
+            assert "major (较大)" not in f.get("description", "").lower()
+
+
+def test_hedges_survive_translation():
+    # Guards against dropping 力争 ("strive to") or rendering 推进 ("advance") as a flat "make public".
+    for table, rid, zh, en in _english_fields():
+        if table != "commitments":
+            continue
+        row = next(r for r in rows("commitments") if r["commitment_id"] == rid)
+        if "力争" in row["commitment_zh"] or "力争" in row["quote"]:
+            assert "strive" in row["commitment_en"].lower(), rid
+        if row["commitment_zh"].startswith("推进"):
+            assert "advance" in row["commitment_en"].lower(), rid
+
+
+def test_the_fire_note_sits_where_the_text_puts_it():
+    # Guards against saying “(不含火灾事故)” stands between 1598 and the 较大 count: in the text it
+    # follows 死亡1204人.
+    assert "死亡1204人,(不含火灾事故)较大事故19起" in SOURCE
+    for r in rows("indicators") + rows("observations"):
+        text = " ".join(v for k, v in r.items() if k.startswith(("definition", "note")))
+        assert "位于本数与较大事故数之间" not in text
+        assert "stands between the figures" not in text
+    total = next(r for r in rows("indicators") if r["indicator_id"] == "fyp12-accidents-total")
+    assert "在“死亡1204人”之后" in total["definition_zh"] and "after 死亡1204人" in total["definition_en"]
+
+
+def test_table_quotes_are_their_cells_joined_by_spaces():
+    # The methodology page says a table quote is the row's cells joined by one space (the file
+    # has one cell per line): hold the data to that, cell by cell.
+    lines = SOURCE.splitlines()
+    for r in rows("passages"):
+        if r["kind"] != "table_row":
+            continue
+        cells = [line.strip() for line in lines[int(r["line_start"]) - 1:int(r["line_end"])] if line.strip()]
+        assert r["text"] == " ".join(cells), r["passage_id"]
+        assert r["text"] not in SOURCE  # why a reader searching the file finds nothing
+    methodology = (paths.ROOT / "site" / "methodology.md").read_text(encoding="utf-8")
+    assert "以一个空格连接" in methodology and "逐个单元格搜索" in methodology
+
+
+def test_rules_from_outside_the_plan_say_where_they_come_from():
+    # Guards against citing national documents as if the plan said them, and against the
+    # slips found (49号 was issued by 国家安全监管总局 itself; 第11号's platforms unread).
+    refs = {r["document_number"]: r for r in rows("legal_references")}
+    assert set(refs) == {"安委办〔2015〕14号", "安监总办〔2017〕49号", "应急管理部令第11号", "发改办财金〔2019〕527号"}
+    for r in refs.values():
+        assert r["issuing_body"] and r["cited_in_plan"] == "false"
+        assert r["issue_date"] or r["issue_date_note"]
+        if r["verification"] != "read_in_full":
+            assert "据报道" in r["provisions_zh"] or "报道" in r["verification_note_zh"]
+    assert refs["安监总办〔2017〕49号"]["issuing_body"] == "国家安全生产监督管理总局"
+    assert "信用中国" not in refs["应急管理部令第11号"]["provisions_zh"]
+    assert "信用中国" not in (paths.ROOT / "pipeline" / "site" / "pages.py").read_text(encoding="utf-8")
+    blacklist = next(r for r in descriptor()["resources"] if r["name"] == "blacklist")
+    assert {"fields": "regime", "reference": {"resource": "legal_references", "fields": "regime"}} \
+        in blacklist["schema"]["foreignKeys"]
