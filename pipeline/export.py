@@ -33,10 +33,11 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
     ("baseline_links", "stg_baseline_links", "package"),
     ("campaign_results", "stg_campaign_results", "package"),
     ("commitments", "stg_commitments", "package"),
-    ("enforcement_by_year", "enforcement_by_year", "mart"),
+    ("enforcement_results", "enforcement_results", "mart"),
     ("penalty_stats", "penalty_stats", "mart"),
     ("penalties", "penalties_public", "package"),
     ("blacklist", "blacklist_public", "package"),
+    ("legal_references", "stg_legal_references", "package"),
     ("blacklist_takedowns", "blacklist_takedowns", "mart"),
     ("corrections", "stg_corrections", "package"),
     ("releases", "releases", "mart"),
@@ -58,6 +59,7 @@ FTS = {
     "blacklist": ["enterprise_name", "listing_situation", "deciding_authority", "legal_basis"],
     "passages": ["text", "locator_zh"],
     "corrections": ["reason_zh", "record_key", "requested_by"],
+    "legal_references": ["document_number", "title_zh", "issuing_body", "provisions_zh"],
 }
 
 

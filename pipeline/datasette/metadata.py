@@ -6,8 +6,11 @@ the same function that decides what safety.db contains: metadata cannot describe
 column the database lacks, or miss one it has.  This module adds only what is
 Datasette's: units, facets, sorts, full-text search, links to the site, saved queries.
 
-The committed metadata.json (repository root) is this rendered with the default base
-URLs; `python -m pipeline datasette-metadata` rewrites it and a test keeps it current.
+The committed metadata.json (repository root) is this rendered without base URLs (so it
+links nowhere it cannot know); a build renders its own with $SITE_URL and $DATASETTE_URL,
+and `pipeline serve` one with its local addresses.  `python -m pipeline datasette-metadata`
+rewrites the committed file and a test keeps it current.  Without a site URL, links to
+the site are left out, never pointed at a guess.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ TABLE_PAGES = {
     "baseline_links": "targets-13th/",
     "campaign_results": "enforcement/",
     "commitments": "targets-13th/",
-    "enforcement_by_year": "enforcement/",
+    "enforcement_results": "enforcement/",
+    "legal_references": "blacklist/",
     "penalty_stats": "enforcement/",
     "penalties": "enforcement/",
     "blacklist": "blacklist/",
@@ -48,6 +52,8 @@ SOURCE_PAGE = "source/"  # the plan's text, one anchor per passage_id
 METHODOLOGY_PAGE = "methodology/"
 # Tables whose rows come from agencies' publications, not from the plan.
 AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns", "penalty_stats"}
+# Tables of national documents outside the plan (context, not figures of the plan).
+EXTERNAL_TABLES = {"legal_references"}
 # Tables that record this project's own work.
 PROJECT_TABLES = {"corrections", "releases", "build_info"}
 
@@ -66,7 +72,7 @@ UNITS: dict[str, dict[str, tuple[str, str]]] = {
     "baseline_links": {"baseline_year": YEAR},
     "campaign_results": {"year": YEAR, "value": SEE_UNIT, "amount_yuan": ("元", "yuan")},
     "commitments": {"value": SEE_UNIT, "due_year": YEAR},
-    "enforcement_by_year": {"year": YEAR, "value": SEE_UNIT},
+    "enforcement_results": {"year": YEAR, "value": SEE_UNIT},
     "penalties": {"fine_amount_wan": WAN, "confiscation_amount_wan": WAN},
     "penalty_stats": {"decision_year": YEAR, "decisions": ("件", "decisions"), "fines_wan": WAN},
     "blacklist_takedowns": {"entries": ("条", "entries")},
@@ -96,7 +102,8 @@ FACETS = {
     "baseline_links": ["name_match"],
     "campaign_results": ["unit"],
     "commitments": ["kind", "topic_zh"],
-    "enforcement_by_year": ["year", "source", "unit"],
+    "enforcement_results": ["year", "source", "unit"],
+    "legal_references": ["verification", "issuing_body"],
     "penalty_stats": ["decision_year", "penalty_category", "amount_range"],
     "blacklist": ["regime", "deciding_authority"],
     "blacklist_takedowns": ["reason_zh", "regime", "deciding_authority"],
@@ -108,7 +115,7 @@ SORTS = {
     "observations": ("sort", "indicator_id"),
     "campaign_results": ("sort", "seq"),
     "commitments": ("sort", "seq"),
-    "enforcement_by_year": ("sort", "year"),
+    "enforcement_results": ("sort", "year"),
     "penalties": ("sort_desc", "decision_date"),
     "blacklist": ("sort_desc", "listing_date"),
     "blacklist_takedowns": ("sort_desc", "taken_down_on"),
@@ -177,27 +184,35 @@ def _description_html(zh: str, en: str, links: list[tuple[str, str]]) -> str:
     return out
 
 
-def table_metadata(name: str, info: dict, site: str) -> dict:
+def _on_site(site: str | None, path: str) -> str | None:
+    return site + path if site else None
+
+
+def table_metadata(name: str, info: dict, site: str | None) -> dict:
     zh, en = _bilingual(info["description"])
-    page = site + TABLE_PAGES.get(name, "")  # a table without a page yet links to the home page
+    page = _on_site(site, TABLE_PAGES.get(name, ""))  # a table without a page yet links to the home page
     title = f"{info['title']} / {info['title_en']}" if info.get("title_en") else info["title"]
     links = [("网站页面 / site page", page)]
     if name in AGENCY_TABLES:
-        source, source_url = "机关公开的记录，每行见 source_url / records published by agencies (source_url per row)", site + METHODOLOGY_PAGE
+        source, source_url = "机关公开的记录，每行见 source_url / records published by agencies (source_url per row)", _on_site(site, METHODOLOGY_PAGE)
+    elif name in EXTERNAL_TABLES:
+        source = "规划之外的国家文件，核对程度见每行 verification / national documents outside the plan (see verification per row)"
+        source_url = page
     elif name in PROJECT_TABLES:
-        source, source_url = "本项目的构建与更正记录 / this project's build and correction records", site + TABLE_PAGES[name]
+        source, source_url = "本项目的构建与更正记录 / this project's build and correction records", _on_site(site, TABLE_PAGES[name])
     else:
-        source, source_url = "南昌市安全生产“十三五”规划（原文，逐段编号）/ the plan's text, by passage", site + SOURCE_PAGE
+        source, source_url = "南昌市安全生产“十三五”规划（原文，逐段编号）/ the plan's text, by passage", _on_site(site, SOURCE_PAGE)
         links.append(("原文 / source text", source_url))
     meta = {
         "title": title,
         "description": f"{zh}\n{en}".strip(),
-        "description_html": _description_html(zh, en, links),
-        "about": "网站页面 / site page",
-        "about_url": page,
+        "description_html": _description_html(zh, en, [(t, u) for t, u in links if u]),
         "source": source,
-        "source_url": source_url,
     }
+    if page:
+        meta.update(about="网站页面 / site page", about_url=page)
+    if source_url:
+        meta["source_url"] = source_url
     units = UNITS.get(name, {})
     meta["columns"] = {f["name"]: column_description(f, units.get(f["name"])) for f in info["schema"]["fields"]}
     if name in SORTS:
@@ -211,29 +226,35 @@ def table_metadata(name: str, info: dict, site: str) -> dict:
     return meta
 
 
-def query_metadata(name: str, q: dict, site: str, dsurl: str) -> dict:
+def query_metadata(name: str, q: dict, site: str | None, dsurl: str | None) -> dict:
     zh, en = _bilingual(q["description"])
-    sql = q["sql"].replace("{{site_url}}", _sql_text(site)).replace("{{datasette_url}}", _sql_text(dsurl))
-    page = site + q["page"]
+    # Links in a query's output are on the Datasette host: without a configured address,
+    # a root-relative path works there, and nothing is guessed.
+    sql = q["sql"].replace("{{datasette_url}}", _sql_text(dsurl or "/"))
+    page = _on_site(site, q["page"])
     meta = {
         "title": q["title"],
         "description": f"{zh}\n{en}",
-        "description_html": _description_html(zh, en, [("网站页面 / site page", page)]),
-        "about": "网站页面 / site page",
-        "about_url": page,
+        "description_html": _description_html(zh, en, [("网站页面 / site page", page)] if page else []),
         "sql": sql,
     }
+    if page:
+        meta.update(about="网站页面 / site page", about_url=page)
     if q.get("params"):
         meta["params"] = list(q["params"])
     return meta
 
 
 def render_metadata(descriptor: dict | None = None, *, site: str | None = None, dsurl: str | None = None,
-                    demo: bool = False) -> dict:
+                    demo: bool = False, use_env: bool = True) -> dict:
     """The metadata dict for Datasette.  `site` and `dsurl` default to $SITE_URL and
-    $DATASETTE_URL (then localhost:8000 and :8001)."""
+    $DATASETTE_URL (unless `use_env` is false: the committed file ignores the environment);
+    unset, the links that need them are left out."""
     descriptor = descriptor or json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
-    site, dsurl = site_url(site), datasette_url(dsurl)
+    if use_env:
+        site, dsurl = site_url(site), datasette_url(dsurl)
+    else:
+        site, dsurl = (site_url(site) if site else None), (datasette_url(dsurl) if dsurl else None)
     schemas = table_schemas(descriptor)
     schemas["build_info"] = BUILD_INFO
     licence = descriptor["licenses"][0]
@@ -245,7 +266,8 @@ def render_metadata(descriptor: dict | None = None, *, site: str | None = None, 
         warn_en = "DEMO: every penalty and blacklist record here is fictional; do not cite."
         title = "【演示·虚构数据 DEMO】" + title
         zh, en = f"{warn}{zh}", f"{warn_en} {en}"
-    top_links = [("网站 / site", site), ("API 说明 / how to query", site + "api/"), ("原文 / source text", site + SOURCE_PAGE)]
+    top_links = [(t, u) for t, u in (("网站 / site", site), ("API 说明 / how to query", _on_site(site, "api/")),
+                                      ("原文 / source text", _on_site(site, SOURCE_PAGE))) if u]
     db_zh = ("每张表都可以筛选、排序、全文搜索，并导出为 CSV 或 JSON；预设查询回答常见问题，每个答案都有可引用的网址。"
              "黑名单和行政处罚只含数据日期（见 build_info 表）仍在公示期内的记录。")
     db_en = ("Every table can be filtered, sorted, searched and exported as CSV or JSON; saved queries answer common "
@@ -254,20 +276,21 @@ def render_metadata(descriptor: dict | None = None, *, site: str | None = None, 
     database = {
         "title": ("【演示·虚构数据 DEMO】" if demo else "") + "全部表格与预设查询 / All tables and saved queries",
         "description": f"{db_zh}\n{db_en}",
-        "description_html": _description_html(db_zh, db_en, [("API 说明 / how to query", site + "api/")]),
+        "description_html": _description_html(db_zh, db_en, [("API 说明 / how to query", site + "api/")] if site else []),
         "tables": {name: table_metadata(name, schemas[name], site) for name in [t[0] for t in PUBLIC_TABLES] + ["build_info"]},
         "queries": {name: query_metadata(name, q, site, dsurl) for name, q in load_queries().items()},
     }
-    return {
+    meta = {
         "title": title,
         "description": f"{zh}\n{en}",
         "description_html": _description_html(zh, en, top_links),
         "license": licence["name"],
         "license_url": licence["path"],
         "source": src["title"],
-        "source_url": site + SOURCE_PAGE,
-        "about": "网站 / site",
-        "about_url": site,
+    }
+    if site:
+        meta.update(source_url=site + SOURCE_PAGE, about="网站 / site", about_url=site)
+    return meta | {
         "databases": {DB_NAME: database},
         "plugins": {
             # pipeline/datasette/plugins/nanchang_links.py
