@@ -28,8 +28,13 @@ validate: setup ## 校验数据包 / validate datasets/ (Frictionless + domain r
 build: setup ## 校验并构建仓库、导出文件和网站到 build/ / validate, then build warehouse, exports and site
 	$(PY) -m pipeline build
 
-serve: build ## 在 localhost:8000 提供网站、8001 提供 Datasette / serve the site and Datasette
-	$(PY) -m pipeline serve --site-port $(SITE_PORT) --datasette-port $(DATASETTE_PORT)
+# A local preview: the pages link to these local addresses, so this build is not for
+# publishing (`make build` leaves out every absolute URL unless SITE_URL/DATASETTE_URL are set).
+LOCAL_URLS = SITE_URL=http://localhost:$(SITE_PORT)/ DATASETTE_URL=http://localhost:$(DATASETTE_PORT)/
+
+serve: setup ## 本机预览：构建后在 localhost:8000 提供网站、8001 提供 Datasette / local preview of the site and Datasette
+	$(LOCAL_URLS) $(PY) -m pipeline build
+	$(LOCAL_URLS) $(PY) -m pipeline serve --site-port $(SITE_PORT) --datasette-port $(DATASETTE_PORT)
 
 test: setup ## 运行全部测试（含 frictionless validate、浏览器和 Datasette）/ run every test
 	$(PY) -m pytest

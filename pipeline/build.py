@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import paths
+from pipeline import config, paths
 from pipeline.validate import build_date as default_build_date
 from pipeline.validate import print_report, validate_package, write_report
 
@@ -40,6 +40,10 @@ INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeli
 
 class BuildFailed(Exception):
     pass
+
+
+class StageFailed(Exception):
+    """A stage after validation failed; the message names the stage and what went wrong."""
 
 
 def fingerprint(package: Path, on_date: dt.date, with_site: bool, out: Path) -> str:
@@ -61,6 +65,11 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
           with_site: bool = True, force: bool = False, demo: bool = False, release: dict | None = None) -> int:
     """Build and publish; `release` is the releases-table row of a release being made."""
     started = time.perf_counter()
+    try:  # a malformed public address stops the build before any work, with the setting's name
+        config.site_url(), config.datasette_url()
+    except config.BadURL as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
     package = Path(package).resolve()
     out = Path(out).resolve()
     on_date = on_date or default_build_date()
@@ -78,6 +87,11 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
         _publish(staging, out)
     except BuildFailed:
         shutil.rmtree(staging, ignore_errors=True)
+        return 1
+    except StageFailed as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"✗ 构建失败，未发布任何内容；上次构建保持不变。/ Build failed, nothing published; the previous build is "
+              f"untouched.\n  {e}", file=sys.stderr)
         return 1
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -114,9 +128,12 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
 
         write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
         if with_site:
-            from pipeline.site import build_site
+            from pipeline.site import SiteBuildError, build_site
 
-            build_site(con, descriptor, staging, on_date, demo=demo)
+            try:
+                build_site(con, descriptor, staging, on_date, demo=demo)
+            except SiteBuildError as e:
+                raise StageFailed(f"site: {e}") from None
             from pipeline.feeds import write_release_feed
 
             write_release_feed(con, staging / "site" / "releases.xml")

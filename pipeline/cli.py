@@ -70,19 +70,14 @@ def cmd_serve(args) -> int:
 
 
 def cmd_datasette_metadata(args) -> int:
-    from pipeline.datasette import (
-        DEFAULT_DATASETTE_URL,
-        DEFAULT_SITE_URL,
-        METADATA_JSON,
-    )
+    from pipeline.datasette import METADATA_JSON
     from pipeline.datasette.metadata import dumps, render_metadata
 
     out = Path(args.out) if args.out else METADATA_JSON
-    # The committed file always carries the default URLs, whatever the environment says.
+    # The committed file carries no base URL, whatever the environment says: it cannot
+    # know where a deployment lives, and must never point at localhost.
     committed = out.resolve() == METADATA_JSON.resolve()
-    site = args.site_url or (DEFAULT_SITE_URL if committed else None)
-    dsurl = args.datasette_url or (DEFAULT_DATASETTE_URL if committed else None)
-    text = dumps(render_metadata(site=site, dsurl=dsurl, demo=args.demo))
+    text = dumps(render_metadata(site=args.site_url, dsurl=args.datasette_url, demo=args.demo, use_env=not committed))
     if args.check:
         if not out.is_file() or out.read_text(encoding="utf-8") != text:
             print(f"✗ {out} 已过期 / is out of date: run python -m pipeline datasette-metadata", file=sys.stderr)
@@ -158,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("datasette-metadata", help="render Datasette metadata (default: rewrite the committed metadata.json)")
     p.add_argument("-o", "--out", help="output file (default: metadata.json at the repository root)")
-    p.add_argument("--site-url", help="site base URL (default: $SITE_URL, or localhost:8000 for the committed file)")
-    p.add_argument("--datasette-url", help="Datasette base URL (default: $DATASETTE_URL, or localhost:8001 for the committed file)")
+    p.add_argument("--site-url", help="site base URL (default: $SITE_URL; none for the committed file)")
+    p.add_argument("--datasette-url", help="Datasette base URL (default: $DATASETTE_URL; none for the committed file)")
     p.add_argument("--demo", action="store_true", help="label as fictional demo data")
     p.add_argument("--check", action="store_true", help="exit 1 if the file differs from what would be written")
     p.set_defaults(func=cmd_datasette_metadata)

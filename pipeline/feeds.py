@@ -38,9 +38,15 @@ def _atom(feed_id: str, title: str, link: str, self_link: str, updated: str, ent
     return "\n".join(parts) + "\n"
 
 
+# Entry and feed ids name the release, not the address the site happens to live at:
+# they stay the same when the site moves, and need no configured URL.
+FEED_ID = "urn:x-nanchang-work-safety:releases"
+
+
 def write_release_feed(con, path: Path) -> None:
-    """releases.xml: one entry per release, saying what changed and why."""
-    base = site_url()
+    """releases.xml: one entry per release, saying what changed and why.  Links are absolute
+    where SITE_URL is set, otherwise relative to the feed (it sits at the site's root)."""
+    base = site_url() or ""
     build_date = con.execute("SELECT build_date FROM build_info").fetchone()[0].isoformat()
     rows = con.execute(
         "SELECT version, release_date, summary_zh, changes_json FROM releases ORDER BY release_date DESC, version DESC"
@@ -50,7 +56,7 @@ def write_release_feed(con, path: Path) -> None:
         corrections = json.loads(changes).get("corrections", [])
         reasons = "".join(f"\n更正 {c['correction_id']}：{c['reason_zh']}" for c in corrections)
         entries.append({
-            "id": f"{base}changelog/#v{version}",
+            "id": f"{FEED_ID}:{version}",
             "title": f"版本 {version}（{release_date.isoformat()}）",
             "updated": f"{release_date.isoformat()}T00:00:00+08:00",
             "link": f"{base}changelog/#v{version}",
@@ -58,5 +64,5 @@ def write_release_feed(con, path: Path) -> None:
         })
     updated = entries[0]["updated"] if entries else f"{build_date}T00:00:00+08:00"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_atom(f"{base}releases.xml", "南昌安全生产开放数据：发布与更正", f"{base}changelog/",
+    path.write_text(_atom(FEED_ID, "南昌安全生产开放数据：发布与更正", f"{base}changelog/",
                           f"{base}releases.xml", updated, entries), encoding="utf-8")

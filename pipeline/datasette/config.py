@@ -16,6 +16,8 @@ from pipeline.export import DB_NAME
 HERE = Path(__file__).resolve().parent
 PLUGINS_DIR = HERE / "plugins"
 
+# Where `make serve` / `pipeline serve` answer on this machine (a local preview only; a
+# build never falls back to these, see pipeline/config.py).
 DEFAULT_SITE_URL = "http://localhost:8000/"
 DEFAULT_DATASETTE_URL = "http://localhost:8001/"
 
@@ -64,19 +66,21 @@ SETTINGS: dict[str, str] = {
 }
 
 
-def site_url(value: str | None = None) -> str:
-    """Base URL of the static site: the argument, else pipeline.config ($SITE_URL, else localhost:8000)."""
-    return value.rstrip("/") + "/" if value else config.site_url()
+def site_url(value: str | None = None) -> str | None:
+    """Base URL of the static site: the argument, else $SITE_URL; None if neither is set."""
+    return config.base_url(value, "site URL") if value else config.site_url()
 
 
-def datasette_url(value: str | None = None) -> str:
-    """Base URL of Datasette: the argument, else pipeline.config ($DATASETTE_URL, else localhost:8001)."""
-    return value.rstrip("/") + "/" if value else config.datasette_url()
+def datasette_url(value: str | None = None) -> str | None:
+    """Base URL of Datasette: the argument, else $DATASETTE_URL; None if neither is set."""
+    return config.base_url(value, "Datasette URL") if value else config.datasette_url()
 
 
 def table_url(table: str, base: str | None = None, fmt: str = "", **params) -> str:
-    """URL of a table in Datasette, e.g. table_url("blacklist", fmt="json", regime="2023")."""
-    url = f"{datasette_url(base)}{DB_NAME}/{quote(table)}" + (f".{fmt}" if fmt else "")
+    """URL of a table in Datasette, e.g. table_url("blacklist", fmt="json", regime="2023").
+    For local use (tests, benchmarks): without a base or $DATASETTE_URL it is the address
+    `make serve` uses."""
+    url = f"{datasette_url(base) or DEFAULT_DATASETTE_URL}{DB_NAME}/{quote(table)}" + (f".{fmt}" if fmt else "")
     return url + (f"?{urlencode(params)}" if params else "")
 
 

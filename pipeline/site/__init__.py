@@ -63,6 +63,12 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     extra_files = link_downloads(data_dir, docs / "downloads")
     ctx = Context(data=data, docs=docs, site_url=config.site_url(), datasette=config.datasette_url(),
                   demo=demo, queries=saved_queries())
+    for name, url in (("SITE_URL", ctx.site_url), ("DATASETTE_URL", ctx.datasette)):
+        if url is None:
+            print(f"  site: {name} 未设置，页面不含依赖它的绝对网址 / not set: the pages leave out the absolute URLs "
+                  "that need it")
+        elif config.is_local(url) and not demo:
+            print(f"  site: {name}={url} 是本机地址，只适合本机预览，不要发布 / a local address: preview only, do not publish")
     plots.build_all(ctx)
     pages.home(ctx)
     pages.results_12th(ctx)
@@ -75,14 +81,19 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     pages.downloads(ctx, extra_files)
     pages.source(ctx)
     pages.changelog(ctx)
-    (docs / "robots.txt").write_text(
-        "User-agent: *\n" + ("Disallow: /\n" if demo else f"Allow: /\n\nSitemap: {ctx.site_url}sitemap.xml\n"),
-        encoding="utf-8")
+    pages.api(ctx)
+    sitemap = f"\nSitemap: {ctx.site_url}sitemap.xml\n" if ctx.site_url else ""
+    (docs / "robots.txt").write_text("User-agent: *\n" + ("Disallow: /\n" if demo else f"Allow: /\n{sitemap}"),
+                                     encoding="utf-8")
 
     # -- render --------------------------------------------------------------------------
     share = ctx.figures["results-12th-gap"]
     run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo,
                extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
+    if not ctx.site_url:
+        # A sitemap lists absolute URLs; without the site's address it would list guesses.
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            (out / name).unlink(missing_ok=True)
     if not demo:
         assert_no_fictional_data(staging)
     n_pages = sum(1 for _ in out.rglob("index.html"))
@@ -135,14 +146,38 @@ def run_mkdocs(docs: Path, out: Path, *, site_url: str, on_date: dt.date, demo: 
     jieba.setLogLevel(logging.WARNING)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
 
-    with _source_date_epoch(on_date):
-        cfg = load_config(config_file=str(MKDOCS_YML), docs_dir=str(docs), site_dir=str(out),
-                          site_url=site_url, strict=True)
-        cfg.extra["demo_banner"] = DEMO_BANNER if demo else ""
-        for key, value in (extra or {}).items():
-            cfg.extra[key] = value
-        build(cfg)
+    # MkDocs reports what is wrong as log warnings and then raises Abort, a SystemExit:
+    # uncaught, the build would exit 1 with no word of why.  Keep the warnings and say them.
+    warnings = _WarningLog()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(warnings)
+    try:
+        with _source_date_epoch(on_date):
+            cfg = load_config(config_file=str(MKDOCS_YML), docs_dir=str(docs), site_dir=str(out),
+                              site_url=site_url, strict=True)
+            cfg.extra["demo_banner"] = DEMO_BANNER if demo else ""
+            for key, value in (extra or {}).items():
+                cfg.extra[key] = value
+            build(cfg)
+    except Abort as e:
+        raise SiteBuildError("MkDocs (strict) 停止 / stopped: " + "; ".join(warnings.messages or [str(e)])) from None
+    finally:
+        logger.removeHandler(warnings)
+
+
+class SiteBuildError(RuntimeError):
+    """The site could not be rendered; the message says which page and what."""
+
+
+class _WarningLog(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def assert_no_fictional_data(staging: Path) -> None:
