@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import subprocess
 import sys
@@ -108,3 +109,26 @@ def test_output_package_passes_frictionless_and_lists_every_file(tmp_path):
     assert on_disk - listed == {"datapackage.json", "SHA256SUMS", "nanchang-work-safety.zip"}
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=data, capture_output=True, text=True)
     assert sums.returncode == 0, sums.stdout
+
+
+def test_a_site_that_mkdocs_refuses_says_why(tmp_path):
+    # Guards against a silent exit 1: MkDocs' strict mode logs its warnings and raises
+    # Abort (a SystemExit), so the build ended with no word of which page was wrong.
+    import datetime as dt
+
+    from pipeline.site import SiteBuildError, run_mkdocs
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# 首页\n\n[断开的链接](nowhere.md)\n", encoding="utf-8")
+    with pytest.raises(SiteBuildError) as e:
+        run_mkdocs(docs, tmp_path / "out", site_url=None, on_date=dt.date(2026, 11, 28), demo=False)
+    assert "index.md" in str(e.value) and "nowhere.md" in str(e.value)
+
+
+def test_a_malformed_public_address_stops_the_build_with_its_name(tmp_path):
+    env = {**os.environ, "SITE_URL": "javascript:alert(1)//"}
+    r = subprocess.run([sys.executable, "-m", "pipeline", "build", str(paths.PACKAGE), "--out", str(tmp_path / "out"),
+                        "--date", DATE, "--no-site"], capture_output=True, text=True, cwd=paths.ROOT, env=env, check=False)
+    assert r.returncode == 2 and "SITE_URL" in r.stderr and "http(s)" in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import datetime as dt
+import http.client
 import json
 import re
 import signal
@@ -30,7 +31,6 @@ import pytest
 from pipeline import paths
 from pipeline.datasette import (
     DEFAULT_DATASETTE_URL,
-    DEFAULT_SITE_URL,
     METADATA_JSON,
     SETTINGS,
     TABLE_PAGES,
@@ -46,6 +46,7 @@ from pipeline.export import FTS, PUBLIC_TABLES
 BUILD_DATE = dt.date(2026, 11, 28)
 FICTIONAL = Path(__file__).parent / "fixtures" / "fictional"
 ATOM = "{http://www.w3.org/2005/Atom}"
+SERVED_SITE_URL = "https://safety.example.org/"  # where the served metadata says the site lives
 
 
 # ---------------------------------------------------------------------------
@@ -93,8 +94,11 @@ def datasette(demo_build, demo_db, tmp_path_factory):
     inspect_file = write_inspect_file(demo_db, work / "inspect.json")
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
+    # As `pipeline serve` does: metadata rendered with the addresses of this deployment.
+    metadata = work / "metadata.json"
+    metadata.write_text(dumps(render_metadata(site=SERVED_SITE_URL, dsurl=base, use_env=False)), encoding="utf-8")
     with open(work / "datasette.log", "w") as log:
-        proc = subprocess.Popen(datasette_command(demo_db, METADATA_JSON, inspect_file, port=port),
+        proc = subprocess.Popen(datasette_command(demo_db, metadata, inspect_file, port=port),
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_for(base + "-/versions.json", proc)
@@ -147,11 +151,29 @@ def public_tables(db: Path) -> list[str]:
 # metadata.json: generated, current, and describing exactly what safety.db holds
 # ---------------------------------------------------------------------------
 
-def test_committed_metadata_is_what_the_generator_writes():
+def test_committed_metadata_is_what_the_generator_writes(monkeypatch):
     # Guards against editing metadata.json by hand, or changing the package, a mart's
     # YAML or queries.yml without regenerating: `python -m pipeline datasette-metadata`.
-    expected = dumps(render_metadata(site=DEFAULT_SITE_URL, dsurl=DEFAULT_DATASETTE_URL))
+    monkeypatch.setenv("SITE_URL", "https://ignored.example.org/")  # the committed file ignores the environment
+    expected = dumps(render_metadata(use_env=False))
     assert METADATA_JSON.read_text(encoding="utf-8") == expected
+
+
+def test_committed_metadata_points_nowhere_it_cannot_know():
+    # Guards against publishing localhost: the committed file used to link every table to
+    # http://localhost:8000/.  It carries no base URL at all; a build renders its own.
+    text = METADATA_JSON.read_text(encoding="utf-8")
+    assert "localhost" not in text and "127.0.0.1" not in text
+    meta = json.loads(text)
+    assert "about_url" not in meta and "source_url" not in meta
+    for t in meta["databases"]["safety"]["tables"].values():
+        assert "about_url" not in t
+
+
+def test_metadata_without_addresses_links_only_within_datasette():
+    meta = render_metadata(use_env=False)
+    atom = meta["databases"]["safety"]["queries"]["blacklist_changes"]["sql"]
+    assert "'/safety/blacklist/'" in atom and "{{" not in atom  # root-relative on the Datasette host
 
 
 def test_metadata_check_command_agrees():
@@ -196,7 +218,7 @@ def test_metadata_links_back_to_the_site_and_source(demo_db):
 
 
 def test_required_saved_queries_exist():
-    assert {"targets_missed", "indicator_status_all", "blacklist_on_date", "enterprise_history", "enforcement_totals",
+    assert {"targets_missed", "indicator_status_all", "blacklist_on_date", "enterprise_history", "enforcement_lookup",
             "penalties_by_category_amount", "blacklist_changes"} <= set(load_queries())
 
 
@@ -245,8 +267,10 @@ def test_penalty_stats_split_categories_and_band_amounts(demo_db):
     for r in public:
         for category in r["penalty_category"].split(";"):
             key = (int(r["decision_date"][:4]), category, band(r["fine_amount_wan"]))
-            n, total = expected.get(key, (0, 0.0))
-            expected[key] = (n + 1, round(total + float(r["fine_amount_wan"] or 0), 6))
+            n, total = expected.get(key, (0, None))
+            if r["fine_amount_wan"]:
+                total = round((total or 0.0) + float(r["fine_amount_wan"]), 6)
+            expected[key] = (n + 1, total)  # no recorded amount stays None, never 0
     got = {(r["decision_year"], r["penalty_category"], r["amount_band"]): (r["decisions"], r["fines_wan"])
            for r in rows_of(demo_db, "select * from penalty_stats")}
     assert got == expected
@@ -358,13 +382,35 @@ def test_enterprise_history_by_code_and_by_name(datasette):
 
 
 @pytest.mark.server
-def test_enforcement_totals_answer_how_many_suspended_in_2015(datasette):
-    rows = get_json(datasette, "safety/enforcement_totals.json", _shape="array", year="2015", measure="停产整顿")
+def test_enforcement_lookup_says_one_campaign_not_the_year(datasette):
+    # Guards against presenting the 2015 campaign's results as the year's totals: the
+    # query's rows name the campaign and say what they cover.
+    rows = get_json(datasette, "safety/enforcement_lookup.json", _shape="array", year="2015", measure="停产整顿")
     assert [(r["year"], r["measure_zh"], r["value"], r["unit"], r["passage_id"]) for r in rows] == [
         (2015, "停产整顿", 211.0, "家", "c1-s4")]
-    every = get_json(datasette, "safety/enforcement_totals.json", _shape="array")
+    assert rows[0]["campaign_zh"] == "安全大检查深化“打非治违”和专项整治工作"
+    assert "不是2015年全年的执法总数" in rows[0]["scope_zh"]
+    every = get_json(datasette, "safety/enforcement_lookup.json", _shape="array")
     assert len([r for r in every if r["source"] == "campaign"]) == 7
     assert {r["year"] for r in every if r["source"] == "case_level"} == {2024, 2026}  # fictional cases on display
+    meta = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]
+    assert "2015年停产整顿多少家" not in json.dumps(meta, ensure_ascii=False)
+    assert "不是2015年全年的执法总数" in meta["queries"]["enforcement_lookup"]["description"]
+    assert "不是当年全年的执法总数" in meta["tables"]["enforcement_results"]["description"]
+
+
+@pytest.mark.server
+def test_renamed_table_and_query_redirect(datasette):
+    # Guards against breaking cited URLs: enforcement_by_year and enforcement_totals were
+    # renamed; their old addresses (with format and query string) move permanently.
+    for old, new in (("safety/enforcement_by_year.json?year=2015", "/safety/enforcement_results.json?year=2015"),
+                     ("safety/enforcement_totals?year=2015&measure=x", "/safety/enforcement_lookup?year=2015&measure=x")):
+        conn = http.client.HTTPConnection(urllib.parse.urlsplit(datasette).netloc, timeout=10)
+        conn.request("GET", "/" + old)
+        r = conn.getresponse()
+        assert (r.status, r.getheader("location")) == (301, new), old
+        conn.close()
+    assert get(datasette, "safety/enforcement_by_year.csv")[0] == 200  # followed to the new table
 
 
 @pytest.mark.server
@@ -415,8 +461,8 @@ def test_full_text_search_facets_and_sort(datasette):
 def test_html_links_to_the_site_passage_and_enterprise_history(datasette):
     _, _, body = get(datasette, "safety/observations", indicator_id="fyp12-road-deaths")
     html = body.decode("utf-8")
-    assert 'href="http://localhost:8000/source/#t1-r7"' in html
-    assert 'href="http://localhost:8000/indicators/"' in html  # about_url of the table
+    assert f'href="{SERVED_SITE_URL}source/#t1-r7"' in html
+    assert f'href="{SERVED_SITE_URL}indicators/"' in html  # about_url of the table
     _, _, body = get(datasette, "safety/blacklist")
     assert "/safety/enterprise_history?q=91360123MAHG8UYX4B" in body.decode("utf-8")
 
@@ -435,9 +481,10 @@ def test_read_only_immutable_cors_and_settings(datasette):
     plugins = get_json(datasette, "-/plugins.json")
     assert sorted(p["name"] for p in plugins) == [
         "datasette-atom", "immutable_schema.py", "nanchang_links.py", "plain_errors.py", "query_isolation.py",
-        "request_overhead.py", "response_cache.py", "sqlite_limits.py", "static_metadata.py"]
+        "renamed.py", "request_overhead.py", "response_cache.py", "sqlite_limits.py", "static_metadata.py"]
     hooks = {h for p in plugins for h in p["hooks"]}
-    assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper"}
+    # register_routes: only the redirects of renamed.py (GET, no data read)
+    assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper", "register_routes"}
     queries = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]["queries"]
     assert not any(q.get("write") for q in queries.values())
     assert get(datasette, "safety.json", sql="create table x (a)")[0] == 400
@@ -592,6 +639,6 @@ def test_links_from_the_site_into_datasette(monkeypatch):
     assert table_url("blacklist", base="https://q.example.org") == "https://q.example.org/safety/blacklist"
     assert query_url("blacklist_on_date", fmt="json", date="2026-11-28") == (
         "http://localhost:8001/safety/blacklist_on_date.json?date=2026-11-28")
-    assert re.fullmatch(r"http://localhost:8001/safety/enforcement_totals\?year=2015&measure=%E5%81%9C.*",
-                        query_url("enforcement_totals", year=2015, measure="停产整顿"))
+    assert re.fullmatch(r"http://localhost:8001/safety/enforcement_lookup\?year=2015&measure=%E5%81%9C.*",
+                        query_url("enforcement_lookup", year=2015, measure="停产整顿"))
     assert set(TABLE_PAGES) == {t for t, _, _ in PUBLIC_TABLES} | {"build_info"}

@@ -32,13 +32,17 @@ ROAD_DEATHS = "fyp12-road-deaths"
 # Builds
 # --------------------------------------------------------------------------
 
-def _build(out: Path, demo: bool = False) -> Path:
+def _build(out: Path, demo: bool = False, urls: bool = True) -> Path:
     from pipeline.build import build
     from pipeline.demo import run_demo
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SITE_URL", SITE_URL)
-        mp.setenv("DATASETTE_URL", DATASETTE_URL)
+        if urls:
+            mp.setenv("SITE_URL", SITE_URL)
+            mp.setenv("DATASETTE_URL", DATASETTE_URL)
+        else:
+            mp.delenv("SITE_URL", raising=False)
+            mp.delenv("DATASETTE_URL", raising=False)
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
         if demo:
             rc = run_demo(out, on_date=BUILD_DATE)
@@ -57,6 +61,12 @@ def prod(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def prod_again(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("prod-again") / "build")
+
+
+@pytest.fixture(scope="session")
+def prod_without_urls(tmp_path_factory) -> Path:
+    """A production build whose SITE_URL and DATASETTE_URL are not set."""
+    return _build(tmp_path_factory.mktemp("prod-no-urls") / "build", urls=False)
 
 
 @pytest.fixture(scope="session")
@@ -204,8 +214,8 @@ def test_results_12th_names_the_miss_and_the_loose_targets(site):
     html = read(site, "results-12th/")
     assert "7项达成，1项未达成。" in html
     assert "2015年道路交通死亡人数为221人，高于规划目标216人，未达成。" in html
-    assert "4项目标高于2010年基数" in html
-    assert html.count("目标高于2010年基数") >= 5  # the warning and each of the 4 rows
+    assert "4项目标比自身基数还宽" in html
+    assert html.count("目标高于2010年基数") >= 4  # each of the 4 rows of the table
     # the five-year totals and their ambiguity note
     for figure in ("1598起", "1204人", "19起"):
         assert figure in html
@@ -218,9 +228,8 @@ def test_targets_13th_states_assumptions_and_no_data(site):
         assert level in html
     assert html.count(">无法推算</td>") == 2   # the two indicators without a baseline
     assert "假定：以表1“各类事故死亡人数”2015年实际数为表2“生产安全事故死亡人数”的基数" in html
-    # table 2 (6) + the 13 quantitative commitments + the 3 disclosure and credit-system ones
-    # + the three sentences saying why
-    assert html.count('status--nodata">无数据') == 6 + 13 + 3 + 3
+    # table 2 (6) + each commitment that is not a reported result (20) + the two sentences saying why
+    assert html.count('status--nodata">无数据') == 6 + 20 + 2
     assert "完善安全生产“黑名单”制度" in html  # the plan's blacklist commitment, cited (domain.md)
 
 
@@ -422,7 +431,8 @@ def _chart_texts(site_dir: Path, html: str) -> dict[str, list[str]]:
     out = {}
     for key in re.findall(r'<figure class="chart" id="fig-([^"]+)"', html):
         spec = json.loads((site_dir / "assets" / "charts" / f"{key}.vl.json").read_text(encoding="utf-8"))
-        out[key] = [v["text"] for v in spec["data"]["values"]]
+        # a two-line text is two <tspan>s in the SVG: each line must be there
+        out[key] = [line for v in spec["data"]["values"] for line in v["text"].split("\n")]
     return out
 
 
@@ -518,3 +528,170 @@ def test_demo_pages_show_the_banner_in_the_browser(chromium_session, demo):
                 assert banner.is_visible() and DEMO_BANNER in banner.inner_text()
                 assert banner.bounding_box()["y"] < 100  # at the very top
                 assert log.foreign_requests() == []
+
+
+# --------------------------------------------------------------------------
+# Say exactly what the source says (issue 12): the pages against the data
+# --------------------------------------------------------------------------
+
+def _warehouse_rows(prod: Path, sql: str) -> list[dict]:
+    import duckdb
+
+    con = duckdb.connect(str(prod / "warehouse.duckdb"), read_only=True)
+    try:
+        cur = con.execute(sql)
+        return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _text(html: str) -> str:
+    """The page's words without tags (so a sentence split by a link still matches)."""
+    import html as html_lib
+
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)))
+
+
+def test_pages_do_not_name_a_publisher_the_copy_does_not_name(site):
+    # Guards against "规划原文取自南昌市人民政府网站" on the strength of a breadcrumb that names
+    # no site, against calling the plan 国家机关的文件 while its issuer is unknown, and
+    # against stating the inference "规划印发时2020年还没有到来" as a fact.
+    for path in all_paths(site):
+        text = _text(read(site, path))
+        assert "人民政府网站" not in text, path
+        assert "规划原文是国家机关的文件" not in text and "规划原文为国家机关文件" not in text, path
+        assert "规划印发时2020年还没有到来" not in text, path
+    source = _text(read(site, "source/"))
+    assert "刊载网站：未知" in source and "印发机关：未知" in source
+    assert "首页>政府信息公开>法定主动公开内容>规划信息" in source
+    about = _text(read(site, "about/"))
+    assert "没有写是哪个网站、哪个机关" in about and "推断" in about
+
+
+def test_the_campaign_is_one_campaign_not_the_year(site):
+    # Guards against presenting the 2015 打非治违 figures as the year's enforcement totals.
+    enf = read(site, "enforcement/")
+    text = _text(enf)
+    assert "2015年安全大检查深化“打非治违”和专项整治工作的结果" in text
+    assert "不是2015年全年的执法总数" in text
+    assert 'id="campaign-2015"' in enf  # the cited anchor stays
+    assert "2015年“打非治违”结果" not in text
+    spec = json.loads((site / "assets" / "charts" / "campaign-2015.vl.json").read_text(encoding="utf-8"))
+    title = "".join(spec["title"]["text"])
+    assert "安全大检查深化" in title and "专项整治工作" in title
+    assert "不是全年执法总数" in "".join(spec["title"]["subtitle"])
+    home = _text(read(site, ""))
+    assert "规划举出的2015年一次专项行动的结果" in home
+    assert "enforcement_by_year" not in enf and 'href="../downloads/csv/enforcement_results.csv"' in enf
+
+
+def test_gap_chart_marks_loose_targets_and_draws_no_percentages(prod, site):
+    # Guards against the chart (also the share image) whose four longest "达成" bars were the
+    # four targets looser than their own 2010 level, unmarked.
+    loose = {r["name_zh"] for r in _warehouse_rows(
+        prod, "select name_zh from indicator_status where plan = '十二五' and target_looser_than_baseline")}
+    assert len(loose) == 4
+    spec = json.loads((site / "assets" / "charts" / "results-12th-gap.vl.json").read_text(encoding="utf-8"))
+    values = [v for v in json.dumps(spec["data"], ensure_ascii=False).split('"') if "%" in v]
+    assert values == []  # no percentage anywhere in the drawn data
+    rows = spec["data"]["values"]
+    marked = {r["label"] for r in rows if "目标宽于" in r["text"]}
+    assert marked == loose
+    # the loosest targets are not drawn as the best results: they come last
+    labels = [r["label"] for r in rows]
+    assert set(labels[-len(loose):]) == loose
+    home = parse(read(site, ""))
+    assert "4项的目标本身比2010年实际数还宽" in home.meta["og:image:alt"]
+
+
+def test_commitment_counts_come_from_the_data(prod, site):
+    # Guards against "规划正文另有13项量化承诺" counting items without a figure: every count
+    # the pages state is computed from value and due_year.
+    rows = _warehouse_rows(prod, "select kind, value, due_year from stg_commitments")
+    promised = [r for r in rows if r["kind"] != "reported_result"]
+    with_value = sum(r["value"] is not None for r in promised)
+    dated = sum(r["value"] is None and r["due_year"] is not None for r in promised)
+    neither = len(promised) - with_value - dated
+    sentence = (f"收录了{len(promised)}项承诺：{with_value}项有数值，{dated}项只有期限（没有数值），"
+                f"{neither}项既没有数值也没有期限")
+    assert sentence in _text(read(site, "")) and sentence in _text(read(site, "targets-13th/"))
+    for path in all_paths(site):
+        assert "量化承诺" not in _text(read(site, path)), path
+
+
+def test_looser_than_baseline_is_null_where_nothing_compares(prod):
+    # Guards against false for 13th-plan rows with no baseline: not applicable is not false.
+    rows = _warehouse_rows(prod, "select indicator_id, baseline, target, target_looser_than_baseline, null_reasons_zh "
+                                 "from indicator_status")
+    for r in rows:
+        if r["baseline"] is None or r["target"] is None:
+            assert r["target_looser_than_baseline"] is None, r["indicator_id"]
+            assert "target_looser_than_baseline" in r["null_reasons_zh"], r["indicator_id"]
+    with open(prod / "data" / "csv" / "indicator_status.csv", encoding="utf-8") as f:
+        csv_rows = list(csv.DictReader(f))
+    no_base = [r for r in csv_rows if r["baseline"] == ""]
+    assert len(no_base) == 2 and all(r["target_looser_than_baseline"] == "" for r in no_base)
+
+
+def test_methodology_lists_what_we_infer_and_what_we_do_not(site):
+    html = read(site, "methodology/")
+    assert 'id="inferences"' in html
+    text = _text(html)
+    assert "我们没有做的推断 / what we do not infer" in text
+    for words in ("基期是2015年", "单位由指标名称推断", "很可能包括道路交通", "不把网页栏目文字当作刊载网站",
+                  "不把2015年那次专项行动的结果当作2015年全年的执法总数", "以一个空格连接"):
+        assert words in text, words
+
+
+def test_blacklist_rules_are_marked_as_from_outside_the_plan(site):
+    text = _text(read(site, "blacklist/"))
+    assert "以下是规划之外的规定" in text
+    for number, body, date in (("安委办〔2015〕14号", "国务院安全生产委员会办公室", "2015-07-29"),
+                               ("安监总办〔2017〕49号", "国家安全生产监督管理总局", "2017-05-09"),
+                               ("应急管理部令第11号", "应急管理部", "2023-08-08"),
+                               ("发改办财金〔2019〕527号", "国家发展和改革委员会办公厅", "未能核对")):
+        assert re.search(re.escape(number) + r"）\s*" + re.escape(body) + r"\s*" + re.escape(date), text), number
+    assert "信用中国”网站和该部门网站公示" not in text
+
+
+_ATTR_URL = re.compile(r'(?:href|src|content)="([^"]*)"')
+
+
+def _absolute_urls(html: str) -> list[str]:
+    urls = [u for u in _ATTR_URL.findall(html) if u.startswith(("http://", "https://", "//"))]
+    for ld in parse(html).jsonld:
+        urls += re.findall(r'"(https?://[^"]+)"', ld)
+    return urls
+
+
+def test_no_page_points_at_this_machine(site):
+    # Guards against publishing http://localhost:8000/8001 in links, meta tags and JSON-LD.
+    for f in [*html_pages(site), site / "404.html", site / "releases.xml", site / "robots.txt"]:
+        text = f.read_text(encoding="utf-8")
+        local = [u for u in _absolute_urls(text) if "localhost" in u or "127.0.0.1" in u]
+        assert local == [], (f, local)
+        if f.suffix in (".xml", ".txt"):
+            assert "localhost" not in text, f
+
+
+def test_without_addresses_the_build_leaves_absolute_urls_out(prod_without_urls):
+    # Guards against the old default (localhost) being published when SITE_URL and
+    # DATASETTE_URL are not set: absolute URLs are left out, relative links still work.
+    site = prod_without_urls / "site"
+    # links to other projects (licence, Datasette docs, the theme credit in the footer) are fine
+    allowed = ("https://creativecommons.org/", "https://docs.datasette.io/", "https://schema.org",
+               "https://squidfunk.github.io/mkdocs-material/")
+    for f in html_pages(site):
+        html = f.read_text(encoding="utf-8")
+        stray = [u for u in _absolute_urls(html) if not u.startswith(allowed)]
+        assert stray == [], (f, stray)
+        for ld in parse(html).jsonld:
+            assert '"url"' not in ld and '"contentUrl"' not in ld, f
+    assert not (site / "sitemap.xml").exists()
+    assert "Sitemap" not in (site / "robots.txt").read_text(encoding="utf-8")
+    api = _text(read(site, "api/"))
+    assert "本次构建没有设定 Datasette 的地址" in api and "/safety/targets_missed" in api
+    feed = (site / "releases.xml").read_text(encoding="utf-8")
+    assert "localhost" not in feed
+    meta = json.loads((prod_without_urls / "datasette" / "metadata.json").read_text(encoding="utf-8"))
+    assert "about_url" not in meta and "localhost" not in json.dumps(meta)

@@ -37,8 +37,8 @@ def zh_date(d: dt.date) -> str:
 class Context:
     data: SiteData
     docs: Path                 # the Markdown tree being written (staging/site-src)
-    site_url: str              # absolute, ends with /
-    datasette: str             # absolute, ends with /
+    site_url: str | None       # absolute, ends with /; None when not configured (no absolute URLs)
+    datasette: str | None      # absolute, ends with /; None when not configured (no Datasette links)
     demo: bool = False
     queries: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
@@ -52,24 +52,30 @@ class Context:
         self.written.append(md_path)
 
     # -- links ---------------------------------------------------------------
-    def page_url(self, md_path: str) -> str:
-        """Absolute URL of a page (directory URLs: indicators/x.md -> indicators/x/)."""
+    def page_url(self, md_path: str) -> str | None:
+        """Absolute URL of a page (directory URLs: indicators/x.md -> indicators/x/);
+        None when the site's address is not configured."""
+        if not self.site_url:
+            return None
         stem = md_path.removesuffix(".md")
         if stem == "index":
             return self.site_url
         stem = stem.removesuffix("/index")
         return f"{self.site_url}{stem}/"
 
-    def abs_url(self, docs_path: str) -> str:
-        return self.site_url + docs_path
+    def abs_url(self, docs_path: str) -> str | None:
+        return self.site_url + docs_path if self.site_url else None
 
-    def ds_table(self, table: str, **params) -> str:
+    def ds_table(self, table: str, **params) -> str | None:
+        """A table or saved query in Datasette; None when Datasette's address is not configured."""
+        if not self.datasette:
+            return None
         url = f"{self.datasette}{DB_NAME}/{quote(table)}"
         return url + (f"?{urlencode(params)}" if params else "")
 
     @property
-    def ds_db(self) -> str:
-        return f"{self.datasette}{DB_NAME}"
+    def ds_db(self) -> str | None:
+        return f"{self.datasette}{DB_NAME}" if self.datasette else None
 
     def passage(self, passage_id: str) -> dict:
         for p in self.data.passages:
@@ -89,5 +95,7 @@ class Context:
 
     def query_links(self, page: str) -> list[str]:
         """Markdown links to the saved Datasette queries that this page explains."""
-        return [f"[{esc(q['title'])}]({self.ds_table(name)})"
+        if not self.datasette:
+            return []
+        return [f"[{esc(q['title'])}](<{self.ds_table(name)}>)"
                 for name, q in self.queries.items() if q["page"] == page]

@@ -23,6 +23,7 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
     "indicator_status": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "unit", "direction", "baseline_year",
                          "baseline", "target_year", "target", "reduction_pct", "actual", "status", "status_zh",
                          "gap_to_target", "gap_pct", "target_looser_than_baseline", "summary_zh",
+                         "actual_vs_target", "null_reasons_zh",
                          "assumption_zh", "passage_id", "quote"},
     "target_levels_2020": {"indicator_id", "reduction_pct", "base_year", "target_year", "baseline_indicator_id",
                            "baseline_value", "target_level", "derivation", "name_match", "assumption_zh"},
@@ -35,7 +36,11 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
                              "value_as_written", "amount_yuan", "passage_id", "quote"},
     "stg_commitments": {"commitment_id", "seq", "kind", "topic_zh", "subject_zh", "commitment_zh", "value",
                         "unit", "value_as_written", "due_year", "due_as_written", "passage_id", "quote", "note_zh"},
-    "enforcement_by_year": {"year", "source", "measure", "measure_zh", "value", "unit", "passage_id", "quote"},
+    "enforcement_results": {"year", "source", "campaign_zh", "measure", "measure_zh", "value", "unit", "scope_zh",
+                            "passage_id", "quote"},
+    "stg_legal_references": {"ref_id", "document_number", "title_zh", "issuing_body", "issue_date", "issue_date_note",
+                             "effective_date", "effective_date_note", "regime", "provisions_zh", "verification",
+                             "verification_note_zh", "url", "cited_in_plan"},
     "penalties_public": {"decision_number", "party_name", "party_category", "penalty_category", "penalty_content",
                          "fine_amount_wan", "decision_date", "publicity_until", "authority", "violation_type",
                          "legal_basis", "source_url"},
@@ -82,6 +87,7 @@ class SiteData:
     penalties: list[Row]                  # penalties_public: already limited to the display period
     blacklist: list[Row]                  # blacklist_public: already limited to the display period
     takedowns: list[Row]                  # blacklist_takedowns: dates and counts only
+    legal: list[Row]                      # stg_legal_references: national rules from outside the plan
     passages: list[Row]
     releases: list[Row] = field(default_factory=list)         # the releases table, newest first
     corrections: list[Row] = field(default_factory=list)      # stg_corrections: the 更正 / 异议 log
@@ -160,7 +166,8 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         observations=_rows(con, "stg_observations"),
         campaign=_rows(con, "stg_campaign_results", "ORDER BY year, seq"),
         commitments=_rows(con, "stg_commitments", "ORDER BY seq"),
-        enforcement=_rows(con, "enforcement_by_year"),
+        enforcement=_rows(con, "enforcement_results"),
+        legal=_rows(con, "stg_legal_references", "ORDER BY regime NULLS LAST, ref_id"),
         penalties=_rows(con, "penalties_public"),
         blacklist=_rows(con, "blacklist_public"),
         takedowns=_rows(con, "blacklist_takedowns"),

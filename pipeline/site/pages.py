@@ -34,25 +34,48 @@ PLACE = {"@type": "Place", "name": "南昌市",
 
 COMMITMENT_KIND_ZH = {"goal": "总体目标", "percent_target": "比例目标", "deadline": "时限", "frequency": "频次",
                       "evaluation": "考核评估", "reported_result": "已报告的成果", "disclosure": "公开承诺",
-                      "institution": "制度建设"}
-# Commitments without a figure: what the plan says it will make public, and systems to build.
-DISCLOSURE_KINDS = {"disclosure", "institution"}
+                      "institution": "制度建设", "task": "建设任务", "coverage": "覆盖范围"}
 # Where the site holds the data a disclosure commitment is about.
 DISCLOSED_ON = {"enforcement-results-public": ("执法页", "enforcement/index.md"),
                 "blacklist-public": ("黑名单页", "blacklist/index.md")}
 
 
-def quantitative(commitments: list[dict]) -> list[dict]:
-    """The plan's promises that carry a figure or a date (not results it reports, not disclosure)."""
-    return [c for c in commitments if c["kind"] != "reported_result" and c["kind"] not in DISCLOSURE_KINDS]
+def commitment_groups(commitments: list[dict]) -> dict[str, list[dict]]:
+    """The plan's commitments by what can be checked, decided by the data (a figure in
+    `value`, a deadline in `due_year`), never by their kind's name: a 时限 to build “一批”
+    enterprises has a date and no figure.  Results the plan reports are a group of their own."""
+    groups: dict[str, list[dict]] = {"with_value": [], "dated_only": [], "neither": [], "reported": []}
+    for c in commitments:
+        if c["kind"] == "reported_result":
+            groups["reported"].append(c)
+        elif c["value"] is not None:
+            groups["with_value"].append(c)
+        elif c["due_year"] is not None:
+            groups["dated_only"].append(c)
+        else:
+            groups["neither"].append(c)
+    return groups
 
 
-def commitment_list(ctx: Context, md: str, commitments: list[dict], facts_of) -> str:
+GROUP_ZH = {"with_value": "有数值的承诺", "dated_only": "只有期限、没有数值的承诺", "neither": "没有数值也没有期限的承诺",
+            "reported": "规划报告的“十二五”成果"}
+
+
+def commitment_counts(commitments: list[dict]) -> str:
+    """“9项有数值，4项只有期限（没有数值），7项…”: the counts the pages state, from the data."""
+    g = commitment_groups(commitments)
+    parts = [(len(g["with_value"]), "有数值"), (len(g["dated_only"]), "只有期限（没有数值）"),
+             (len(g["neither"]), "既没有数值也没有期限")]
+    return "，".join(f"{n}项{label}" for n, label in parts if n)
+
+
+def commitment_list(ctx: Context, md: str, commitments: list[dict], facts_of, badge: bool = True) -> str:
     """Commitments as a status list: each with its no-data badge, source link, facts and note."""
     items = []
     for c in commitments:
         facts = facts_of(c) + ([esc(c["note_zh"]).rstrip("。")] if c["note_zh"] else [])
-        items.append(f"- {status_badge('无数据')} **{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
+        mark = f"{status_badge('无数据')} " if badge else ""
+        items.append(f"- {mark}**{esc(c['commitment_zh'])}**（{ctx.src(md, c['passage_id'])}）  \n"
                      f"  {'；'.join(facts)}")
     return '<div class="status-list" markdown>\n\n' + "\n".join(items) + "\n\n</div>\n"
 
@@ -62,11 +85,17 @@ def commitment_quote(ctx: Context, md: str, commitment_id: str) -> str:
     c = next((c for c in ctx.data.commitments if c["commitment_id"] == commitment_id), None)
     return f"规划承诺：“{esc(c['quote'])}”（{ctx.src(md, c['passage_id'])}）。" if c else ""
 
-REGIME_ZH = {
-    "2015": "2015年规定（安委办〔2015〕14号）",
-    "2017": "2017年规定（安监总办〔2017〕49号）",
-    "2023": "2023年规定（应急管理部令第11号）",
-}
+
+def regime_zh(ctx: Context, regime: str) -> str:
+    """“2017年规定（安监总办〔2017〕49号）”, from legal_references; the bare value if none."""
+    ref = next((r for r in ctx.data.legal if r["regime"] == regime), None)
+    return f"{regime}年规定（{ref['document_number']}）" if ref else f"{regime}年规定"
+
+
+# Direction words: what "worse" means for an indicator.
+WORSE_SIDE_ZH = {"lower_is_better": "高于", "higher_is_better": "低于"}
+WORSE_MOVE_ZH = {"lower_is_better": "上升", "higher_is_better": "下降"}
+VS_ZH = {"below": "低于", "equal": "等于", "above": "高于"}
 
 
 # --------------------------------------------------------------------------
@@ -79,11 +108,13 @@ def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, f
     d = ctx.data
     lic = (d.descriptor.get("licenses") or [{}])[0].get("path") or LICENSE_URL_FALLBACK
     by_path = {f.path: f for f in d.files}
+    # Absolute URLs only where the site's address is configured: never a guessed or local one.
     dist = []
     for path in files:
         f = by_path[path]
-        dist.append({"@type": "DataDownload", "name": f.title, "contentUrl": ctx.abs_url("downloads/" + path),
-                     "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B"})
+        dist.append(_drop_none({"@type": "DataDownload", "name": f.title, "contentUrl": ctx.abs_url("downloads/" + path),
+                                "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B"}))
+    org = _drop_none({"@type": "Organization", "name": PROJECT, "url": ctx.site_url})
     doc = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -93,8 +124,8 @@ def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, f
         "inLanguage": "zh-CN",
         "isAccessibleForFree": True,
         "license": lic,
-        "creator": {"@type": "Organization", "name": PROJECT, "url": ctx.site_url},
-        "publisher": {"@type": "Organization", "name": PROJECT, "url": ctx.site_url},
+        "creator": org,
+        "publisher": org,
         "version": d.package_version,
         "dateModified": d.build_date.isoformat(),
         "keywords": d.descriptor.get("keywords", []),
@@ -106,7 +137,11 @@ def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, f
     }
     if measured:
         doc["variableMeasured"] = measured
-    return json.dumps(doc, ensure_ascii=False, sort_keys=False)
+    return json.dumps(_drop_none(doc), ensure_ascii=False, sort_keys=False)
+
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
 
 
 def page_meta(ctx: Context, description: str, *, og_image: str | None = None, og_alt: str | None = None,
@@ -123,7 +158,10 @@ def page_meta(ctx: Context, description: str, *, og_image: str | None = None, og
 
 
 def datasette_section(ctx: Context, md_path: str, page: str, tables: list[tuple[str, str, dict]]) -> str:
-    """'Query it in Datasette': table links (label, table, filters) and the saved queries for `page`."""
+    """'Query it in Datasette': table links (label, table, filters) and the saved queries for `page`.
+    Nothing when this build has no Datasette address (no link to a guessed host)."""
+    if not ctx.datasette:
+        return ""
     items = [f"- {ext_link(label, ctx.ds_table(t, **params))}" for label, t, params in tables]
     items += [f"- 预设查询：{q}" for q in ctx.query_links(page)]
     items.append(f"- {ext_link('全部数据表和预设查询', ctx.ds_db)}；用法见{link('API 说明', md_path, 'api.md')}")
@@ -134,10 +172,15 @@ def looser_rows(ctx: Context) -> list[dict]:
     return [r for r in ctx.data.plan_rows("十二五") if r["target_looser_than_baseline"]]
 
 
+def looser_words(r: dict) -> str:
+    """“目标高于2010年基数3”: a loose target in its indicator's own direction."""
+    return f"目标{WORSE_SIDE_ZH[r['direction']]}{r['baseline_year']}年基数{num(r['baseline'])}"
+
+
 def result_cell_12(r: dict) -> str:
     text = f"{r['target_year']}年 {num(r['actual'])}{r['unit']}；目标 {num(r['target'])}{r['unit']}"
     if r["target_looser_than_baseline"]:
-        text += f"（目标高于{r['baseline_year']}年基数 {num(r['baseline'])}）"
+        text += f"（{looser_words(r)}，目标允许数字{WORSE_MOVE_ZH[r['direction']]}）"
     return esc(text)
 
 
@@ -190,25 +233,27 @@ def home(ctx: Context) -> None:
     p12, p13 = d.plan_rows("十二五"), d.plan_rows("十三五")
     c12, c13 = count_by(p12, "status_zh"), count_by(p13, "status_zh")
     missed = [r for r in p12 if r["status"] == "missed"]
-    promises = quantitative(d.commitments)
-    disclosure = [c for c in d.commitments if c["kind"] in DISCLOSURE_KINDS]
-    kinds = "、".join(dict.fromkeys(COMMITMENT_KIND_ZH.get(c["kind"], c["kind"]) for c in promises))
+    groups = commitment_groups(d.commitments)
+    promised = len(d.commitments) - len(groups["reported"])
     gap = ctx.figures["results-12th-gap"]
+    latest_actual = max((r["target_year"] for r in d.status if r["actual"] is not None), default=None)
+    camp = d.campaign[0] if d.campaign else None
 
     def counts(c: dict[str, int]) -> str:
         return "，".join(f"{n}项{s}" for s, n in sorted(c.items(), key=lambda kv: ["达成", "未达成", "无数据"].index(kv[0])))
 
     missed_text = "；".join(
         f"{link(r['name_zh'], md, indicator_md(r['indicator_id']))}，{r['target_year']}年{num(r['actual'])}{r['unit']}，"
-        f"高于目标{num(r['target'])}{r['unit']}" for r in missed)
+        f"{VS_ZH[r['actual_vs_target']]}目标{num(r['target'])}{r['unit']}" for r in missed)
     description = (f"南昌市安全生产规划的承诺做到了吗？“十二五”表1共{len(p12)}项指标：{counts(c12)}"
                    + ("（未达成：" + "、".join(r["name_zh"] for r in missed) + "）" if missed else "")
-                   + f"；“十三五”表2共{len(p13)}项指标：{counts(c13)}。每个数字都链接到规划原文。")
+                   + f"；“十三五”表2共{len(p13)}项指标：{counts(c13)}。本站收录的规划数字都链接到原文。")
     out = [page_meta(ctx, description, og_image=gap.png, og_alt=gap.summary, hide=["toc"])]
     out.append("# 南昌安全生产：规划承诺做到了吗？\n")
     out.append(f"{PLAN}承诺了什么、做到了没有：本站把规划里的指标、目标和执法数字逐项对照原文，整理成可核对的开放数据。"
                f"由“{PROJECT}”项目整理发布（{link('关于', md, 'about.md')}），不是政府网站。"
-               f"数据更新：**{zh_date(d.build_date)}**；规划给出的最新实际数是2015年的。\n")
+               f"数据更新：**{zh_date(d.build_date)}**"
+               + (f"；本站收录的最新实际数是{latest_actual}年的。\n" if latest_actual else "。\n"))
     cards = [
         ("-   **“十二五”（2011—2015年）**\n\n"
          f"    表1共{len(p12)}项指标：**{counts(c12)}**。\n\n"
@@ -217,8 +262,8 @@ def home(ctx: Context) -> None:
          f"    表2共{len(p13)}项指标：**{counts(c13)}**。规划只写了到2020年的降幅，本站还没有2020年实际数，"
          "不能判断是否达成。\n"),
         ("-   **其他承诺**\n\n"
-         f"    规划正文另有{len(promises)}项量化承诺（{kinds}）和{len(disclosure)}项公开与诚信制度承诺"
-         "（包括执法结果公开、黑名单向社会公示）：**落实情况均无数据**。"
+         f"    本站从规划正文（表格以外）收录了{promised}项承诺：{commitment_counts(d.commitments)}"
+         "（包括推进执法结果公开、黑名单向社会公示）。**落实情况均无数据**。"
          f"{link('逐项查看', md, 'targets-13th.md#commitments')}\n"),
     ]
     out.append('<div class="grid cards" markdown>\n\n' + "\n".join(cards) + "\n</div>\n")
@@ -227,8 +272,9 @@ def home(ctx: Context) -> None:
     out.append(status_list(md, p12, result_cell_12))
     loose = looser_rows(ctx)
     if loose:
-        out.append(f"其中{len(loose)}项的目标比它自己的2010年实际数还高（目标允许数字上升）："
-                   + "、".join(esc(r["name_zh"]) for r in loose) + f"。详见{link('十二五结果', md, 'results-12th.md')}。\n")
+        out.append(f"其中{len(loose)}项的目标比它自己的基期实际数还宽（目标允许数字变差）："
+                   + "、".join(f"{esc(r['name_zh'])}（{esc(looser_words(r))}）" for r in loose)
+                   + f"。它们的“达成”只说明没有超过一个宽松的目标。详见{link('十二五结果', md, 'results-12th.md')}。\n")
     out.append("## “十三五”：每项目标的结果 {#fyp13}\n")
     out.append(status_list(md, p13, result_cell_13))
     out.append(f"2020年目标水平是按明示的假定推算的，见{link('十三五目标', md, 'targets-13th.md')}。\n")
@@ -237,7 +283,8 @@ def home(ctx: Context) -> None:
         f"- {link('十二五结果', md, 'results-12th.md')}：表1全表、图表和五年合计",
         f"- {link('十三五目标', md, 'targets-13th.md')}：表2、2020年目标水平的推算和其他承诺",
         f"- {link('指标', md, 'indicators/index.md')}：每项指标一页，附原文引文和下载",
-        f"- {link('执法', md, 'enforcement/index.md')}：2015年“打非治违”结果和行政处罚记录",
+        (f"- {link('执法', md, 'enforcement/index.md')}：规划举出的{camp['year']}年一次专项行动的结果，和行政处罚记录"
+         if camp else f"- {link('执法', md, 'enforcement/index.md')}：行政处罚记录"),
         f"- {link('黑名单', md, 'blacklist/index.md')}：正在公示的名单和列入规则",
         (f"- {link('数据下载', md, 'downloads.md')}、{link('API', md, 'api.md')}、"
          f"{link('方法说明', md, 'methodology.md')}、{link('原文', md, 'source.md')}"),
@@ -256,23 +303,26 @@ def results_12th(ctx: Context) -> None:
     missed = [r for r in p12 if r["status"] == "missed"]
     loose = looser_rows(ctx)
     gap = ctx.figures["results-12th-gap"]
-    # The words below ("越低越好", "不高于目标即为达成") hold only while every indicator is lower-is-better.
-    if any(r["direction"] != "lower_is_better" for r in d.status):
-        raise RuntimeError("site: an indicator is not lower_is_better; the result pages' wording must change")
     description = (f"“十二五”（2011—2015年）安全生产规划表1的{len(p12)}项指标：{c.get('达成', 0)}项达成，"
                    f"{c.get('未达成', 0)}项未达成。" + "".join(r["summary_zh"] for r in missed))
     out = [page_meta(ctx, description, og_image=gap.png, og_alt=gap.summary)]
     out.append("# “十二五”结果（2011—2015年）\n")
+    directions = count_by(p12, "direction")
+    rule = {"lower_is_better": "越低越好的指标，实际数不高于目标即为达成",
+            "higher_is_better": "越高越好的指标，实际数不低于目标即为达成"}
+    which = ("这些指标都是" + rule[next(iter(directions))].replace("的指标，", "：", 1) if len(directions) == 1
+             else "；".join(f"{n}项{rule[k]}" for k, n in directions.items()))
     out.append(f"规划表1列出{len(p12)}项“十二五”指标，每项给出2010年实际数、“十二五期末规划数”（2015年目标）和2015年实际数。"
-               f"所有指标都是越低越好：2015年实际数不高于目标即为达成。\n")
+               f"{which}。\n")
     out.append(f"**{c.get('达成', 0)}项达成，{c.get('未达成', 0)}项未达成。**"
                + "".join(f" {status_badge(r['status_zh'])} **{esc(r['summary_zh'])}**" for r in missed) + "\n")
     if loose:
-        out.append(f'!!! warning "{len(loose)}项目标高于2010年基数"\n\n'
-                   "    下面这几项的2015年目标比各自2010年的实际数还高，也就是说，规划允许这些数字上升。"
-                   "它们“达成”，只说明没有超过一个宽松的目标，不说明比2010年改善了多少。\n\n"
-                   + "\n".join(f"    - {link(r['name_zh'], md, indicator_md(r['indicator_id']))}：2010年"
-                               f"{num(r['baseline'])}，目标{num(r['target'])}，2015年实际{num(r['actual'])}（{esc(r['unit'])}）"
+        out.append(f'!!! warning "{len(loose)}项目标比自身基数还宽"\n\n'
+                   "    下面这几项的目标在各自基期实际数“更差”的一侧，也就是说，规划允许这些数字变差。"
+                   "它们“达成”，只说明没有超过一个宽松的目标，不说明比基期改善了多少。图中这几项单独标出。\n\n"
+                   + "\n".join(f"    - {link(r['name_zh'], md, indicator_md(r['indicator_id']))}：{r['baseline_year']}年"
+                               f"{num(r['baseline'])}，目标{num(r['target'])}（{WORSE_SIDE_ZH[r['direction']]}基数），"
+                               f"{r['target_year']}年实际{num(r['actual'])}（{esc(r['unit'])}）"
                                for r in loose) + "\n")
     out.append(gap.markdown(md))
     out.append("## 表1 “十二五”时期主要指标完成情况 {#table-1}\n")
@@ -280,11 +330,12 @@ def results_12th(ctx: Context) -> None:
         ["指标（单位）", "2010年实际数", "十二五期末规划数", "2015年实际数", "状态", "与目标差距", "出处"],
         [[link(r["name_zh"], md, indicator_md(r["indicator_id"])) + f"（{esc(r['unit'])}）",
           num(r["baseline"]), num(r["target"]), num(r["actual"]), status_badge(r["status_zh"]),
-          f"{signed_num(r['gap_to_target'])}（{signed_pct(r['gap_pct'])}）"
-          + ("；目标高于2010年基数" if r["target_looser_than_baseline"] else ""),
+          f"{signed_num(r['gap_to_target'])}{esc(r['unit'])}"
+          + (f"；{esc(looser_words(r))}" if r["target_looser_than_baseline"] else ""),
           ctx.src(md, r["passage_id"], f"表1 第{r['table_row']}行")] for r in p12],
         ["l", "r", "r", "r", "l", "l", "l"]))
-    out.append("单位由指标名称推断，原表未列单位。“与目标差距”= 2015年实际数 − 目标，括号内为占目标的百分比；负数表示低于目标。"
+    out.append("单位由指标名称推断，原表未列单位。“与目标差距”= 2015年实际数 − 目标，负数表示低于目标。"
+               "这里不用百分比：目标只有1到5起的指标，差1起就是20%到100%，百分比会夸大差别（百分比仍在下载的数据里，列 gap_pct）。"
                "表格在手机上可以左右滑动。\n")
 
     totals = d.five_year_totals
@@ -325,7 +376,7 @@ def targets_13th(ctx: Context) -> None:
     out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
     out.append("# “十三五”目标（2016—2020年）\n")
     out.append("规划表2只给出每项指标到2020年的“累计降幅”，没有写基期，也没有写目标数值。"
-               "规划印发时2020年还没有到来，本数据包也还没有收录2020年的实际数，所以下面每一项的结果都是"
+               "规划本身没有2020年的实际数，本数据包也还没有从其他文件收录2020年的实际数，所以下面每一项的结果都是"
                f"{status_badge('无数据')}——既不能说达成，也不能说未达成。\n")
     out.append(fig.markdown(md))
     out.append("## 表2 “十三五”时期安全生产规划指标 {#table-2}\n")
@@ -349,28 +400,35 @@ def targets_13th(ctx: Context) -> None:
         out.append(line)
     out.append("")
 
-    out.append("## 其他量化承诺 {#commitments}\n")
-    promises = quantitative(d.commitments)
-    disclosure = [c for c in d.commitments if c["kind"] in DISCLOSURE_KINDS]
-    reported = [c for c in d.commitments if c["kind"] == "reported_result"]
-    out.append(f"规划正文（表格以外）还有{len(promises)}项量化承诺。本数据包没有收录任何一项的完成情况或考核评估结果，"
-               f"所以结果都是{status_badge('无数据')}。\n")
+    out.append("## 其他承诺 {#commitments}\n")
+    groups = commitment_groups(d.commitments)
+    promised = len(d.commitments) - len(groups["reported"])
+    out.append(f"本站从规划正文（表格以外）收录了{promised}项承诺：{commitment_counts(d.commitments)}。"
+               "本数据包没有收录任何一项的完成情况或考核评估结果，所以结果都是"
+               f"{status_badge('无数据')}。收录规则和没有收录的内容见{link('方法说明', md, 'methodology.md#commitments')}。\n")
 
-    def quantified_facts(c: dict) -> list[str]:
-        return [f"责任主体：{esc(c['subject_zh'])}"] + ([f"期限：{esc(c['due_as_written'])}"] if c["due_as_written"] else [])
-
-    def disclosure_facts(c: dict) -> list[str]:
+    def facts(c: dict) -> list[str]:
+        out = [f"责任主体：{esc(c['subject_zh'])}"]
+        if c["value"] is not None:
+            out.append(f"数值：{esc(c['value_as_written'])}")
+        if c["due_as_written"]:
+            out.append(f"期限：{esc(c['due_as_written'])}")
+        elif not any(w in (c["note_zh"] or "") for w in ("时限", "期限")):  # the note may say so already
+            out.append("原文没有期限")
         label, page = DISCLOSED_ON.get(c["commitment_id"], (None, None))
-        return [COMMITMENT_KIND_ZH[c["kind"]]] + ([f"本站的相关记录：{link(label, md, page)}"] if label else [])
+        if label:
+            out.append(f"本站的相关记录：{link(label, md, page)}")
+        return out
 
-    out.append(commitment_list(ctx, md, promises, quantified_facts))
-    for c in reported:
-        out.append(f"另：{esc(c['commitment_zh'])}（{ctx.src(md, c['passage_id'])}）。{esc(c['note_zh'])}\n")
-    out.append("## 公开与诚信制度承诺 {#disclosure}\n")
-    out.append(f"规划还承诺公开监管执法结果、向社会公示安全生产“黑名单”，并建立诚信制度，共{len(disclosure)}项。"
-               "这些承诺没有数值和时限，本数据包也没有收录落实情况，所以结果都是"
-               f"{status_badge('无数据')}；本站收集到的相关记录见对应页面。\n")
-    out.append(commitment_list(ctx, md, disclosure, disclosure_facts))
+    anchors = {"with_value": "with-value", "dated_only": "dated-only", "neither": "neither", "reported": "reported"}
+    for key in ("with_value", "dated_only", "neither"):
+        if groups[key]:
+            out.append(f"### {GROUP_ZH[key]}（{len(groups[key])}项） {{#{anchors[key]}}}\n")
+            out.append(commitment_list(ctx, md, groups[key], facts))
+    if groups["reported"]:
+        out.append(f"### {GROUP_ZH['reported']}（{len(groups['reported'])}项） {{#reported}}\n")
+        out.append("这些是规划对“十二五”时期工作的陈述，不是“十三五”承诺，没有达成与否的问题；原文也没有给出可以据以核对的统计。\n")
+        out.append(commitment_list(ctx, md, groups["reported"], lambda c: [f"主体：{esc(c['subject_zh'])}"], badge=False))
     out.append("## 查询和下载 {#data}\n")
     out.append(datasette_section(ctx, md, "targets-13th/", [
         ("2020年目标水平（target_levels_2020）", "target_levels_2020", {}),
@@ -463,7 +521,7 @@ def indicator_page(ctx: Context, iid: str) -> None:
                       f"{name.split('（')[0]}合计{num(total['value'])}{unit}。")
     jsonld = dataset_jsonld(
         ctx, name=f"{name}（南昌市，{ind['plan']}）", md_path=md, files=files,
-        description=f"{conclusion} 数据来自{PLAN}，每个数字引用原文段落和逐字引文。",
+        description=f"{conclusion} 数据来自{PLAN}，每个数值引用原文段落和逐字引文。",
         temporal=f"{years[0]}/{years[-1]}", measured=[f"{name}（{unit}）"])
     out = [page_meta(ctx, conclusion, og_image=fig.png, og_alt=f"{fig.title}。{fig.summary}", jsonld=jsonld)]
     out.append(f"# {esc(name)}\n")
@@ -475,10 +533,11 @@ def indicator_page(ctx: Context, iid: str) -> None:
     if st:
         out.append(f"{status_badge(st['status_zh'])} **{esc(st['summary_zh'])}**\n")
         if st["target_looser_than_baseline"]:
-            out.append(f'!!! warning "目标高于{st["baseline_year"]}年基数"\n\n'
+            worse = WORSE_SIDE_ZH[st["direction"]]
+            out.append(f'!!! warning "目标{worse}{st["baseline_year"]}年基数"\n\n'
                        f"    规划给这项指标定的{st['target_year']}年目标（{num(st['target'])}{esc(unit)}）"
-                       f"比{st['baseline_year']}年实际数（{num(st['baseline'])}{esc(unit)}）还高：目标本身允许数字上升。"
-                       "“达成”只说明没有超过这个宽松的目标。\n")
+                       f"{worse}{st['baseline_year']}年实际数（{num(st['baseline'])}{esc(unit)}）：目标本身允许数字"
+                       f"{WORSE_MOVE_ZH[st['direction']]}。“达成”只说明没有超过这个宽松的目标。\n")
         if st["plan"] == "十三五":
             title = "基数和目标水平是推算的" if st["target"] is not None else "没有基数，无法推算目标水平"
             out.append(f'!!! note "{title}"\n\n    {esc(st["assumption_zh"])}\n')
@@ -507,10 +566,16 @@ def indicator_page(ctx: Context, iid: str) -> None:
         rows.append([f"{st['target_year']}年实际数", "无数据", "—", "本数据包未收录"])
     out.append(table(["项目", "数值", "原文写法", "出处"], rows, ["l", "r", "l", "l"]))
     if st and st["plan"] == "十二五":
-        extra = [f"- 与目标差距：{signed_num(st['gap_to_target'])}{esc(unit)}（{signed_pct(st['gap_pct'])}，实际数 − 目标）"]
+        def pct(v):  # a percentage that cannot be computed says why (its reason is in the data)
+            return signed_pct(v) if v is not None else "无法计算百分比"
+        extra = [f"- 与目标差距：{signed_num(st['gap_to_target'])}{esc(unit)}（{pct(st['gap_pct'])}，实际数 − 目标）"]
         if st["change_from_baseline"] is not None:
             extra.append(f"- 较{st['baseline_year']}年变化：{signed_num(st['change_from_baseline'])}{esc(unit)}"
-                         f"（{signed_pct(st['change_from_baseline_pct'])}）")
+                         f"（{pct(st['change_from_baseline_pct'])}）")
+        if st["null_reasons_zh"]:
+            reasons = [r for r in st["null_reasons_zh"].split("；") if not r.startswith("reduction_pct")]
+            if reasons:
+                extra.append("- 空值原因：" + esc("；".join(reasons)))
         out.append("\n".join(extra) + "\n")
 
     out.append("## 原文 {#quote}\n")
@@ -554,15 +619,19 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
     camp = d.campaign
     year = camp[0]["year"]
     n = len(d.penalties)
-    description = (f"{year}年南昌“打非治违”结果（规划报告的全市汇总数）和行政处罚（双公示）个案记录："
-                   + (f"目前公示期内{n}条。" if n else "目前没有公示期内的个案记录。"))
+    campaign = camp[0]["campaign_zh"]
+    description = (f"规划举出的{year}年一次专项行动（{campaign}）的结果，不是{year}年全年的执法总数；"
+                   "以及行政处罚（双公示）个案记录：" + (f"目前公示期内{n}条。" if n else "目前没有公示期内的个案记录。"))
     out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
     out.append("# 执法\n")
-    out.append(f"两部分：规划报告的{year}年“打非治违”全市汇总结果，以及个案行政处罚记录（“双公示”）。"
+    out.append(f"两部分：规划举出的{year}年一次专项行动的全市结果，以及个案行政处罚记录（“双公示”）。"
                f"{commitment_quote(ctx, md, 'enforcement-results-public')}\n")
-    out.append(f"## {year}年“打非治违”结果 {{#campaign-{year}}}\n")
-    out.append(f"规划第一章报告了{year}年{esc(camp[0]['campaign_zh'])}的全市结果（{ctx.src(md, camp[0]['passage_id'])}）。"
-               "这些是汇总数，规划没有给出逐案记录，无法核对到单个案件。\n")
+    # The anchor stays #campaign-YEAR: it is cited.
+    out.append(f"## {year}年{esc(campaign)}的结果 {{#campaign-{year}}}\n")
+    out.append(f"规划第一章回顾“十二五”的“打非治违”工作时，以{year}年开展的{esc(campaign)}为例（原文“如在……中”），"
+               f"列出全市的{len(camp)}项结果（{ctx.src(md, camp[0]['passage_id'])}）。"
+               f"**这是这一次专项行动的结果，不是{year}年全年的执法总数**；规划没有给出全年总数，也没有给出逐案记录，"
+               "无法核对到单个案件。\n")
     out.append(fig.markdown(md))
     out.append(table(["措施", "数值", "原文写法", "出处"], [
         [esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"
@@ -591,19 +660,19 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
               esc(p["decision_number"]), public_until(p)] for p in d.penalties]))
         cases = [r for r in d.enforcement if r["source"] == "case_level"]
         if cases:
-            out.append("按年份和处罚类别汇总（只计公示期内的记录）：\n")
+            out.append("按年份和处罚类别汇总（只计本站已收录、仍在公示期内的记录，不是该年的全部处罚）：\n")
             out.append(table(["年度", "处罚类别", "数值"], [
                 [str(r["year"]), esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"] for r in cases],
                 ["l", "l", "r"]))
     out.append("## 查询和下载 {#data}\n")
     out.append(datasette_section(ctx, md, "enforcement/", [
-        ("“打非治违”结果（campaign_results）", "campaign_results", {}),
-        ("执法结果按年份（enforcement_by_year）", "enforcement_by_year", {}),
+        (f"{year}年那次专项行动的结果（campaign_results）", "campaign_results", {}),
+        ("专项行动结果与已收录的个案处罚（enforcement_results）", "enforcement_results", {}),
         ("行政处罚（penalties）", "penalties", {}),
     ]))
     out.append(f"\n下载：{ctx.download(md, 'csv/campaign_results.csv', 'campaign_results.csv')} · "
                f"{ctx.download(md, 'csv/penalties.csv', 'penalties.csv')} · "
-               f"{ctx.download(md, 'csv/enforcement_by_year.csv', 'enforcement_by_year.csv')} · "
+               f"{ctx.download(md, 'csv/enforcement_results.csv', 'enforcement_results.csv')} · "
                f"{link('全部文件', md, 'downloads.md')}\n")
     ctx.write(md, "\n".join(out))
 
@@ -618,7 +687,7 @@ def blacklist(ctx: Context, collected: int) -> None:
     gone = sum(t["entries"] for t in d.takedowns)
     description = ("安全生产“黑名单”（失信、严重失信主体名单）："
                    + (f"截至{zh_date(d.build_date)}公示期内{n}条。" if n else "目前没有公示期内的条目。")
-                   + "列入规则（2017年、2023年规定）、公示期限和异议途径。")
+                   + "列入规则和公示期限（规划之外的国家文件，注明核对程度）、异议途径。")
     out = [page_meta(ctx, description)]
     out.append("# 黑名单\n")
     out.append("安全生产领域的“黑名单”（2023年10月1日起称“安全生产严重失信主体名单”）。"
@@ -640,7 +709,7 @@ def blacklist(ctx: Context, collected: int) -> None:
             items = [f"- 统一社会信用代码：`{e['uscc']}`",
                      f"- 列入情形：{esc(e['listing_situation'])}",
                      f"- 列入依据：{esc(e['legal_basis'])}",
-                     f"- 适用规定：{esc(REGIME_ZH.get(e['regime'], e['regime']))}",
+                     f"- 适用规定：{esc(regime_zh(ctx, e['regime']))}",
                      f"- 作出决定机关：{esc(e['deciding_authority'])}",
                      f"- 列入日期：{e['listing_date']}；公示截止：{e['display_until']}"
                      + ("（今天是公示的最后一天）" if e["days_left"] == 0 else f"（还剩{e['days_left']}天）")]
@@ -665,36 +734,49 @@ def blacklist(ctx: Context, collected: int) -> None:
         out.append("没有。\n")
 
     out.append("## 名单怎样产生 {#rules}\n")
-    out.append("### 2017年起：联合惩戒实施办法 {#rules-2017}\n")
-    out.append("原国家安全监管总局办公厅《对安全生产领域失信行为开展联合惩戒的实施办法》（安监总办〔2017〕49号）："
-               "第二条列出十类失信行为；第三条规定发生重大、特别重大生产安全责任事故，一年内累计发生两起较大生产安全责任事故，"
-               "或者发生性质恶劣、危害性严重的较大生产安全责任事故的单位，纳入“黑名单”。"
-               "名单期限为自公布之日起1年，期满后可申请移出。此前的《生产经营单位安全生产不良记录“黑名单”管理暂行规定》"
-               "（安委办〔2015〕14号）下，一些地方规定首次列入1年、再次列入3年。\n")
-    out.append("### 2023年10月1日起：严重失信主体名单管理办法 {#rules-2023}\n")
-    out.append("《安全生产严重失信主体名单管理办法》（应急管理部令第11号）自2023年10月1日起施行：\n\n"
-               "- 由作出行政处罚的应急管理部门决定是否列入（“谁处罚、谁决定、谁负责”）；\n"
-               "- 列入前告知当事人，列入要作出书面决定；\n"
-               "- 在国家企业信用信息公示系统、“信用中国”网站和该部门网站公示；\n"
-               "- 列入情形包括发生特别重大、重大生产安全事故，12个月内累计发生2起以上较大生产安全事故，"
-               "瞒报、谎报生产安全事故，未依法取得安全生产许可擅自从事生产经营活动等（完整清单以办法原文为准）；\n"
-               "- 名单有效期3年，期满移出并停止公示；列入满12个月后可以申请提前移出（信用修复）。\n")
+    promise = next((c for c in d.commitments if c["commitment_id"] == "blacklist-public"), None)
+    said = (f"规划只写了“完善安全生产‘黑名单’制度……向社会公示”（{ctx.src(md, promise['passage_id'])}），"
+            if promise else "规划")
+    out.append(f'!!! note "以下是规划之外的规定"\n\n'
+               f"    {said}没有写名单怎样产生。下面的规则来自规划之外的国家文件，"
+               "是理解名单的背景，不是规划的内容。每份文件的文号、发文机关和日期见本节末的表；"
+               "本项目只读到其中一部分原文，凡是只见于报道的内容都标明“据报道”。\n")
+    by_regime = {r["regime"]: r for r in d.legal if r["regime"]}
+    for regime, heading, anchor in (("2023", "2023年10月1日起：严重失信主体名单", "rules-2023"),
+                                    ("2017", "2017年起：联合惩戒实施办法", "rules-2017"),
+                                    ("2015", "2015年起：不良记录“黑名单”管理暂行规定", "rules-2015")):
+        ref = by_regime.get(regime)
+        if ref:
+            out.append(f"### {heading} {{#{anchor}}}\n")
+            out.append(f"{esc(ref['issuing_body'])}《{esc(ref['title_zh'])}》（{esc(ref['document_number'])}）："
+                       f"{esc(ref['provisions_zh'])}\n")
     out.append("### 公示期限 {#display-period}\n")
-    out.append("按国家发展改革委办公厅《关于进一步完善“信用中国”网站及地方信用门户网站行政处罚信息信用修复机制的通知》"
-               "（发改办财金〔2019〕527号）的要求，严重行政处罚信息公示最短6个月、最长3年，到期必须撤下。"
-               "本站按每条记录的“公示截止日期”（以及移出日期）每天重新计算：截止日当天仍显示，次日起撤下。\n")
+    for ref in (r for r in d.legal if not r["regime"]):  # rules that govern display, not listing
+        out.append(f"{esc(ref['issuing_body'])}《{esc(ref['title_zh'])}》（{esc(ref['document_number'])}）："
+                   f"{esc(ref['provisions_zh'])}\n")
+    out.append("本站按每条记录的“公示截止日期”（以及移出日期）在每次构建时重新计算：截止日当天仍显示，次日起撤下。\n")
+    out.append("### 规划之外的文件一览 {#legal-references}\n")
+    verification = {"read_in_full": "读到全文", "partly_read": "读到部分原文，其余据报道", "secondary_only": "只见于报道"}
+    out.append(table(["文件", "发文机关", "印发日期", "施行日期", "核对程度"], [
+        [f"《{esc(r['title_zh'])}》（{esc(r['document_number'])}）", esc(r["issuing_body"]),
+         str(r["issue_date"]) if r["issue_date"] else "未能核对", str(r["effective_date"]) if r["effective_date"] else "未能核对",
+         f"{verification[r['verification']]}：{esc(r['verification_note_zh'])}"] for r in d.legal]))
+    out.append("这些文件都不在规划之内，规划也没有提到它们；官方网址本项目未能核对，不列出。"
+               "引用时请以发文机关公布的原文为准，并留意它们是否已被修改或废止（本项目没有核对现行有效性）。\n")
     out.append("### 如何提出异议 {#objections}\n")
     out.append("- 对列入决定不服：按决定书载明的救济期限和途径申请行政复议或者提起行政诉讼（每条记录的“救济期限和途径”）。\n"
-               "- 已改正、符合条件的单位：可以向作出决定的部门申请提前移出（2023年规定下列入满12个月后）。\n"
+               "- 已改正、符合条件的单位：可以向作出决定的部门申请提前移出（2023年规定下，据报道为列入满12个月后）。\n"
                "- 本站数据有误（例如应已撤下的条目仍在显示，或与机关公示不一致）：以作出决定机关的公示为准；"
                f"更正方式见{link('关于', md, 'about.md')}。\n")
     out.append("## 查询和下载 {#data}\n")
     out.append(datasette_section(ctx, md, "blacklist/", [
         ("公示期内的条目（blacklist）", "blacklist", {}),
         ("撤下记录（blacklist_takedowns）", "blacklist_takedowns", {}),
+        ("规划之外的规定（legal_references）", "legal_references", {}),
     ]))
     out.append(f"\n下载：{ctx.download(md, 'csv/blacklist.csv', 'blacklist.csv')} · "
                f"{ctx.download(md, 'csv/blacklist_takedowns.csv', 'blacklist_takedowns.csv')} · "
+               f"{ctx.download(md, 'csv/legal_references.csv', 'legal_references.csv')} · "
                f"{link('全部文件', md, 'downloads.md')}\n")
     ctx.write(md, "\n".join(out))
 
@@ -765,12 +847,13 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
     out.append(f"> {PROJECT}：{esc(pkg['title'])}（数据包，版本 {esc(pkg.get('version', ''))}，"
                f"构建日期 {d.build_date.isoformat()}），{ctx.page_url(md)}，许可 {esc(lic.get('name', ''))}。\n")
     out.append("引用规划本身：\n")
-    out.append(f"> 《{esc(src['title'])}》，刊载于{esc(src['retrieved_from_zh'])}。"
-               "印发机关、印发日期、文号和网址：原文未载明，本数据包记为未知（见原文页）。\n")
+    out.append(f"> 《{esc(src['title'])}》，全文（本项目获取的副本，网页栏目文字“{esc(src['page_breadcrumb'])}”）。"
+               "印发机关、印发日期、文号、刊载网站和网址：副本未载明，记为未知（见原文页）。\n")
     out.append("引用某个数字时，请同时给出它的段落编号（如“表1 第7行”），读者可以在原文页核对逐字引文。\n")
-    out.append("## 在线查询 {#query}\n")
-    out.append(f"不想下载？同样的数据可以在 Datasette 中浏览、筛选、用 SQL 查询并导出：{ext_link(ctx.ds_db, ctx.ds_db)}。"
-               f"用法见{link('API 说明', md, 'api.md')}。\n")
+    if ctx.ds_db:
+        out.append("## 在线查询 {#query}\n")
+        out.append(f"不想下载？同样的数据可以在 Datasette 中浏览、筛选、用 SQL 查询并导出：{ext_link(ctx.ds_db, ctx.ds_db)}。"
+                   f"用法见{link('API 说明', md, 'api.md')}。\n")
     ctx.write(md, "\n".join(out))
 
 
@@ -782,20 +865,26 @@ def source(ctx: Context) -> None:
     d, md = ctx.data, "source.md"
     src = d.descriptor["source_document"]
     source_file = next(f for f in d.files if f.path.startswith("source/"))
-    description = f"{PLAN}全文，按段落编号；本站每个数字都链接到这里的段落，可以逐字核对。"
+    description = f"{PLAN}全文，按段落编号；本站引用的规划数字都链接到这里的段落，可以逐字核对。"
     out = [page_meta(ctx, description)]
     out.append(f"# 原文：{esc(src['title'])}\n")
     out.append(f"下面是规划全文，按获取时的原样分段（标点、错字都未改动，表格按行排列）。"
-               f"每段前的编号是段落编号：本站和数据里的每个数字都引用这些编号，点击编号可得到该段的链接。"
+               f"每段前的编号是段落编号：本站和数据里的数字都引用这些编号，点击编号可得到该段的链接。"
                f"原文文件：{ctx.download(md, source_file.path, source_file.path.split('/')[-1])}"
                f"（{size(source_file.bytes)}，SHA-256 `{source_file.sha256}`）。\n")
-    unknown = [(k, src.get(f"{k}_note")) for k in ("url", "issue_date", "document_number", "issuing_body")
-               if src.get(k) is None]
+    out.append("表格的引文：原文文件里表格的每个单元格各占一行，单元格之间隔一个空行；本站把表格的一行当作一个段落"
+               "（如 `t1-r7`），它的引文是这一行的各单元格按顺序以一个空格连接（如“7 道路交通死亡人数 235 216 221”）。"
+               "所以在原文文件里直接搜索整条表格引文是找不到的，要逐个单元格搜索。\n")
+    unknown = [(k, src.get(f"{k}_note")) for k in ("website", "url", "issue_date", "document_number", "issuing_body")
+               if k in src and src.get(k) is None]
     if unknown:
-        label = {"url": "网址", "issue_date": "印发日期", "document_number": "文号", "issuing_body": "印发机关"}
+        label = {"website": "刊载网站", "url": "网址", "issue_date": "印发日期", "document_number": "文号",
+                 "issuing_body": "印发机关"}
         out.append('!!! note "关于这份文件，我们不知道的"\n\n'
                    + "\n".join(f"    - {label[k]}：未知。{esc(zh_part(note))}" for k, note in unknown)
-                   + f"\n    - 来源：{esc(src['retrieved_from_zh'])}\n")
+                   + (f"\n    - 已知的只有网页栏目文字（{link(src['page_breadcrumb_passage_id'], md, 'source.md#' + src['page_breadcrumb_passage_id'])}）："
+                      f"“{esc(src['page_breadcrumb'])}”。{esc(zh_part(src['page_breadcrumb_note']))}\n"
+                      if src.get("page_breadcrumb") else "\n"))
 
     passages = d.passages
     i = 0
@@ -861,9 +950,11 @@ def changelog(ctx: Context) -> None:
     d, md = ctx.data, "changelog.md"
     path = ctx.docs / md
     out = [path.read_text(encoding="utf-8").rstrip("\n") if path.is_file() else "# 更新记录"]
-    feed = ctx.abs_url("releases.xml")
     out.append("\n## 数据发布 {#releases}\n")
-    out.append(f"每次带版本号的发布：日期、与上一版相比增删改了多少行、为什么。订阅：{ext_link('releases.xml（Atom）', feed)}。\n")
+    # releases.xml is written beside the pages after MkDocs runs: a plain relative link
+    # (from changelog/), so it works wherever the site is published.
+    out.append('每次带版本号的发布：日期、与上一版相比增删改了多少行、为什么。订阅：'
+               '<a href="../releases.xml">releases.xml（Atom）</a>。\n')
     if not d.releases:
         out.append("还没有带版本号的发布；当前数据见下方“当前数据”。\n")
     for r in d.releases:
@@ -892,3 +983,32 @@ def changelog(ctx: Context) -> None:
                f"- 规划原文 SHA-256：`{d.descriptor['source_document']['sha256']}`\n"
                "- 各表行数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + "\n")
     ctx.write(md, "\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# API: the hand-written page, its example URLs pointed at this build's Datasette
+# --------------------------------------------------------------------------
+
+API_EXAMPLE_BASE = "http://localhost:8001/"   # the address site/api.md writes its examples with
+
+
+def api(ctx: Context) -> None:
+    """site/api.md writes its examples against the local `make serve` address, so a test can
+    run every one of them.  The published page uses this build's DATASETTE_URL; without one
+    it shows paths on the Datasette host instead of links to a guessed (or local) address."""
+    path = ctx.docs / "api.md"
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    if ctx.datasette:
+        text = text.replace(API_EXAMPLE_BASE, ctx.datasette)
+    else:
+        text = re.sub(r"<" + re.escape(API_EXAMPLE_BASE) + r"([^>\s]*)>", r"`/\1`", text)
+        text = re.sub(r"\[([^\]]*)\]\(" + re.escape(API_EXAMPLE_BASE) + r"([^)\s]*)\)", r"\1（`/\2`）", text)
+        text = text.replace(API_EXAMPLE_BASE, "https://DATASETTE/")
+        text = text.replace("<!-- datasette-address -->", '!!! note "本次构建没有设定 Datasette 的地址"\n\n'
+                            "    下面的网址写成 Datasette 上的路径（如 `/safety/targets_missed`），"
+                            "代码里写成 `https://DATASETTE/`：请换成实际部署的 Datasette 地址。\n", 1)
+    text = text.replace("<!-- datasette-address -->\n", "", 1)
+    ctx.write("api.md", text)
+
