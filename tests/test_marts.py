@@ -156,3 +156,17 @@ def test_penalty_stats_does_not_turn_missing_amounts_into_zero():
     assert got[("警告", 0)]["amount_range"].startswith("未载明罚款金额")
     assert got[("罚款", 0)]["fines_wan"] is None
     assert got[("罚款", 1)]["fines_wan"] == 0.5
+
+
+def test_mart_yaml_fields_are_read_whole():
+    # Guards against unquoted YAML flow values cut at their first comma: "Removal date, or
+    # the day after display ended." was read as "Removal date" plus a stray key, and the
+    # title "Fines (10,000 yuan)" as "Fines (10".
+    import yaml
+
+    for path in sorted((SQL / "marts").glob("*.yml")):
+        for f in yaml.safe_load(path.read_text(encoding="utf-8"))["fields"]:
+            assert set(f) <= {"name", "type", "title", "title_en", "description"}, (path.name, f)
+            assert all(v is not None for v in f.values()), (path.name, f)
+            line = next(x for x in path.read_text(encoding="utf-8").splitlines() if f"name: {f['name']}," in x)
+            assert f["description"] in line.replace('\\"', '"'), (path.name, f["name"])

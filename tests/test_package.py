@@ -105,7 +105,7 @@ def test_figures_held_by_table():
     assert sum(r["passage_id"] == "c2-s1-p1" for r in obs) == 3  # 12th-plan five-year totals
     assert sum(r["kind"] == "stated_change" for r in obs) == 1
     assert len(rows("campaign_results")) == 7
-    assert len(rows("commitments")) == 23
+    assert len(rows("commitments")) == 24
     assert len(rows("indicators")) == 17
 
 

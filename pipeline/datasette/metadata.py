@@ -194,7 +194,10 @@ def table_metadata(name: str, info: dict, site: str | None) -> dict:
     title = f"{info['title']} / {info['title_en']}" if info.get("title_en") else info["title"]
     links = [("网站页面 / site page", page)]
     if name in AGENCY_TABLES:
-        source, source_url = "机关公开的记录，每行见 source_url / records published by agencies (source_url per row)", _on_site(site, METHODOLOGY_PAGE)
+        per_row = "source_url" in {f["name"] for f in info["schema"]["fields"]}
+        source = ("机关公开的记录，每行见 source_url / records published by agencies (source_url per row)" if per_row else
+                  "汇总自机关公开的记录 / summarised from records published by agencies")
+        source_url = _on_site(site, METHODOLOGY_PAGE)
     elif name in EXTERNAL_TABLES:
         source = "规划之外的国家文件，核对程度见每行 verification / national documents outside the plan (see verification per row)"
         source_url = page
