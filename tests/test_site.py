@@ -228,8 +228,8 @@ def test_targets_13th_states_assumptions_and_no_data(site):
         assert level in html
     assert html.count(">无法推算</td>") == 2   # the two indicators without a baseline
     assert "假定：以表1“各类事故死亡人数”2015年实际数为表2“生产安全事故死亡人数”的基数" in html
-    # table 2 (6) + each commitment that is not a reported result (20) + the two sentences saying why
-    assert html.count('status--nodata">无数据') == 6 + 20 + 2
+    # table 2 (6) + each commitment that is not a reported result (21) + the two sentences saying why
+    assert html.count('status--nodata">无数据') == 6 + 21 + 2
     assert "完善安全生产“黑名单”制度" in html  # the plan's blacklist commitment, cited (domain.md)
 
 

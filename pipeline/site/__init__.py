@@ -8,7 +8,8 @@
                   (pages.py) + charts as inline SVG, PNG, SVG and Vega-Lite JSON (plots.py)
                   + downloads/ (the exports, hard-linked: served from this origin)
 3. render         MkDocs (strict) -> staging/site/, with SOURCE_DATE_EPOCH taken from the
-                  build date, so the same inputs on the same date give byte-identical output
+                  build date, so the same inputs on the same date give byte-identical output;
+                  then a Content-Security-Policy meta tag on every page (csp.py)
 
 The pipeline writes plain Markdown and files only; MkDocs is just the renderer (no plugin
 generates pages), so another static-site engine could render staging/site-src as well.
@@ -30,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config, paths
-from pipeline.site import pages, plots
+from pipeline.site import csp, pages, plots
 from pipeline.site.context import Context, saved_queries
 from pipeline.site.data import load
 
@@ -90,6 +91,7 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     share = ctx.figures["results-12th-gap"]
     run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo,
                extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
+    csp.apply(out)
     if not ctx.site_url:
         # A sitemap lists absolute URLs; without the site's address it would list guesses.
         for name in ("sitemap.xml", "sitemap.xml.gz"):

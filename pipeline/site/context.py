@@ -13,7 +13,7 @@ from pipeline.export import DB_NAME
 from pipeline.paths import ROOT
 from pipeline.site.data import SiteData
 from pipeline.site.figures import Figure
-from pipeline.site.md import esc, rel
+from pipeline.site.md import esc, ext_link, rel
 
 QUERIES_YML = ROOT / "pipeline" / "datasette" / "queries.yml"
 
@@ -97,5 +97,4 @@ class Context:
         """Markdown links to the saved Datasette queries that this page explains."""
         if not self.datasette:
             return []
-        return [f"[{esc(q['title'])}](<{self.ds_table(name)}>)"
-                for name, q in self.queries.items() if q["page"] == page]
+        return [ext_link(q["title"], self.ds_table(name)) for name, q in self.queries.items() if q["page"] == page]

@@ -2,33 +2,75 @@
 
 Links are written relative to the Markdown file that contains them (`../source.md#t1-r7`),
 as any Markdown site generator resolves them; MkDocs checks every one in strict mode.
+
+Text from agencies reaches pages only through one of these, each right for its context:
+
+    esc(text)        Markdown text: paragraphs, list items, table cells, headings
+    h(text)          raw HTML: element content and double-quoted attribute values
+    ext_link(t, u)   a link to another site: raw HTML <a>, only for http(s) URLs
+    json_script(v)   JSON inside <script type="application/ld+json">
+
+esc() backslash-escapes every character Python-Markdown treats as syntax (its
+ESCAPED_CHARS), so `{: onfocus=… }` (attr_list), `[x](javascript:…)`, `![`, `*[abbr]:`
+and `|` stay text; `<` and `&` are HTML-escaped first.  A Content-Security-Policy on every
+page (pipeline/site/csp.py) is the second wall: no inline handler could run even so.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 import yaml
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+# Python-Markdown's ESCAPED_CHARS (with the tables extension's "|"): a backslash before any
+# of these makes it literal.  ">" never reaches here unescaped (html.escape runs first).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# C0/C1 controls and the zero-width/bidi marks that can hide or reorder text on a page.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def esc(text: object) -> str:
-    """Text safe inside Markdown (paragraphs and table cells): HTML-escaped, Markdown
-    punctuation backslash-escaped, newlines folded into spaces."""
+    """Text safe inside Markdown (paragraphs, list items, table cells, headings):
+    HTML-escaped, every Markdown syntax character backslash-escaped, newlines folded into
+    spaces, control and invisible characters removed."""
     if text is None:
         return ""
-    s = html.escape(str(text), quote=False)
+    s = _INVISIBLE.sub("", str(text))
+    s = html.escape(s, quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return re.sub(r"\s*\n\s*", " ", s).strip()
 
 
 def h(text: object) -> str:
-    """Text safe inside raw HTML."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """Text safe inside raw HTML element content and double-quoted attribute values."""
+    return html.escape(_INVISIBLE.sub("", "" if text is None else str(text)), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """An absolute http(s) URL fit for an href, or None.  Anything else (javascript:,
+    data:, relative, with spaces, quotes or angle brackets) is refused rather than
+    repaired: validation already rejects such URLs, this is the second check."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or _URL_BAD.search(url):
+        return None
+    return url
+
+
+_URL_BAD = re.compile(r"[\s<>\"'`{}|\\^\x00-\x1f\x7f]")
+
+
+def json_script(value: object) -> str:
+    """JSON for a <script type="application/ld+json"> block: "<", ">" and "&" as \\u escapes,
+    so no string inside can close the script or open a comment."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def num(v: float | None, missing: str = "—") -> str:
@@ -79,8 +121,13 @@ def link(text: str, from_md: str, to: str) -> str:
 
 
 def ext_link(text: str, url: str) -> str:
-    """A link to another site (Datasette, a source URL). Markdown-escaped URL."""
-    return f"[{esc(text)}](<{url}>)"
+    """A link to another site (Datasette, an agency's page) as raw HTML: the URL is checked
+    (http/https only) and attribute-escaped, the text HTML-escaped.  A URL that fails the
+    check is shown as text, never linked."""
+    ok = safe_url(url)
+    if ok is None:
+        return esc(text)
+    return f'<a href="{h(ok)}" rel="nofollow noopener">{h(text)}</a>'
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str] | None = None) -> str:

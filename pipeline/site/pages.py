@@ -6,7 +6,6 @@ fixed here.  Links are relative to the Markdown file (checked by MkDocs in stric
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 
@@ -16,6 +15,7 @@ from pipeline.site.md import (
     ext_link,
     front_matter,
     h,
+    json_script,
     link,
     num,
     signed_num,
@@ -137,7 +137,7 @@ def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, f
     }
     if measured:
         doc["variableMeasured"] = measured
-    return json.dumps(_drop_none(doc), ensure_ascii=False, sort_keys=False)
+    return json_script(_drop_none(doc))
 
 
 def _drop_none(d: dict) -> dict:
@@ -285,7 +285,7 @@ def home(ctx: Context) -> None:
         f"- {link('指标', md, 'indicators/index.md')}：每项指标一页，附原文引文和下载",
         (f"- {link('执法', md, 'enforcement/index.md')}：规划举出的{camp['year']}年一次专项行动的结果，和行政处罚记录"
          if camp else f"- {link('执法', md, 'enforcement/index.md')}：行政处罚记录"),
-        f"- {link('黑名单', md, 'blacklist/index.md')}：正在公示的名单和列入规则",
+        f"- {link('黑名单', md, 'blacklist/index.md')}：收录的名单条目和列入规则",
         (f"- {link('数据下载', md, 'downloads.md')}、{link('API', md, 'api.md')}、"
          f"{link('方法说明', md, 'methodology.md')}、{link('原文', md, 'source.md')}"),
     ]) + "\n")
@@ -335,7 +335,7 @@ def results_12th(ctx: Context) -> None:
           ctx.src(md, r["passage_id"], f"表1 第{r['table_row']}行")] for r in p12],
         ["l", "r", "r", "r", "l", "l", "l"]))
     out.append("单位由指标名称推断，原表未列单位。“与目标差距”= 2015年实际数 − 目标，负数表示低于目标。"
-               "这里不用百分比：目标只有1到5起的指标，差1起就是20%到100%，百分比会夸大差别（百分比仍在下载的数据里，列 gap_pct）。"
+               "这里不用百分比：目标只有2到5起的指标，差1起就是20%到50%，百分比会夸大差别（百分比仍在下载的数据里，列 gap_pct）。"
                "表格在手机上可以左右滑动。\n")
 
     totals = d.five_year_totals
@@ -447,10 +447,14 @@ def targets_13th(ctx: Context) -> None:
 
 def indicators_index(ctx: Context) -> None:
     d, md = ctx.data, "indicators/index.md"
-    description = f"规划中的全部{len(d.indicators)}项指标：“十二五”表1、五年合计和“十三五”表2，每项一页。"
+    inds = list(d.indicators.values())
+    tabled = count_by([i for i in inds if i["table_no"]], "table_no")
+    totals = sum(i["period_kind"] == "five_year_total" for i in inds)
+    what = "、".join(f"表{t}的{n}项" for t, n in sorted(tabled.items())) + (f"，和第二章文字给出的{totals}个五年合计" if totals else "")
+    description = f"本站收录的{len(inds)}项指标（{what}），每项一页。"
     out = [page_meta(ctx, description)]
     out.append("# 指标\n")
-    out.append(f"规划中的全部{len(d.indicators)}项指标，每项一页：图表、数据表、结论、原文引文、下载和查询链接。\n")
+    out.append(f"本站收录的{len(inds)}项指标（{what}），每项一页：图表、数据表、结论、原文引文、下载和查询链接。\n")
     groups = [
         ("“十二五”表1（2010年基数，2015年目标）", [i for i in d.indicators.values()
                                           if i["plan"] == "十二五" and i["period_kind"] != "five_year_total"]),
@@ -621,7 +625,9 @@ def enforcement(ctx: Context, penalties_collected: int) -> None:
     n = len(d.penalties)
     campaign = camp[0]["campaign_zh"]
     description = (f"规划举出的{year}年一次专项行动（{campaign}）的结果，不是{year}年全年的执法总数；"
-                   "以及行政处罚（双公示）个案记录：" + (f"目前公示期内{n}条。" if n else "目前没有公示期内的个案记录。"))
+                   "以及行政处罚（双公示）个案记录：" + (f"目前公示期内{n}条。" if n else
+                                                        "目前没有公示期内的个案记录。" if penalties_collected
+                                                        else "尚未收录任何个案记录。"))
     out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
     out.append("# 执法\n")
     out.append(f"两部分：规划举出的{year}年一次专项行动的全市结果，以及个案行政处罚记录（“双公示”）。"
@@ -686,7 +692,8 @@ def blacklist(ctx: Context, collected: int) -> None:
     n = len(d.blacklist)
     gone = sum(t["entries"] for t in d.takedowns)
     description = ("安全生产“黑名单”（失信、严重失信主体名单）："
-                   + (f"截至{zh_date(d.build_date)}公示期内{n}条。" if n else "目前没有公示期内的条目。")
+                   + (f"截至{zh_date(d.build_date)}公示期内{n}条。" if n else
+                      "目前没有公示期内的条目。" if collected else "尚未收录任何名单记录。")
                    + "列入规则和公示期限（规划之外的国家文件，注明核对程度）、异议途径。")
     out = [page_meta(ctx, description)]
     out.append("# 黑名单\n")
@@ -754,7 +761,8 @@ def blacklist(ctx: Context, collected: int) -> None:
     for ref in (r for r in d.legal if not r["regime"]):  # rules that govern display, not listing
         out.append(f"{esc(ref['issuing_body'])}《{esc(ref['title_zh'])}》（{esc(ref['document_number'])}）："
                    f"{esc(ref['provisions_zh'])}\n")
-    out.append("本站按每条记录的“公示截止日期”（以及移出日期）在每次构建时重新计算：截止日当天仍显示，次日起撤下。\n")
+    out.append("本站按每条记录的“公示截止日期”（以及移出日期）在每次构建时重新计算：截止日当天仍显示，截止日之后的第一次构建起撤下"
+               "（已经被人下载的文件不受影响）。这是本站的规则，参照上面的文件。\n")
     out.append("### 规划之外的文件一览 {#legal-references}\n")
     verification = {"read_in_full": "读到全文", "partly_read": "读到部分原文，其余据报道", "secondary_only": "只见于报道"}
     out.append(table(["文件", "发文机关", "印发日期", "施行日期", "核对程度"], [
@@ -765,7 +773,7 @@ def blacklist(ctx: Context, collected: int) -> None:
                "引用时请以发文机关公布的原文为准，并留意它们是否已被修改或废止（本项目没有核对现行有效性）。\n")
     out.append("### 如何提出异议 {#objections}\n")
     out.append("- 对列入决定不服：按决定书载明的救济期限和途径申请行政复议或者提起行政诉讼（每条记录的“救济期限和途径”）。\n"
-               "- 已改正、符合条件的单位：可以向作出决定的部门申请提前移出（2023年规定下，据报道为列入满12个月后）。\n"
+               "- 提前移出：2023年规定下，据报道列入满12个月可以向作出决定的部门申请；2015年、2017年规定中有没有提前移出的条款，本项目没有核对到。\n"
                "- 本站数据有误（例如应已撤下的条目仍在显示，或与机关公示不一致）：以作出决定机关的公示为准；"
                f"更正方式见{link('关于', md, 'about.md')}。\n")
     out.append("## 查询和下载 {#data}\n")

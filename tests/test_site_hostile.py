@@ -1,0 +1,137 @@
+"""Agency text that tries to become markup: built into the real site, opened in Chromium.
+
+Every record below is fictional (示例（虚构）) and valid for the validator; what is hostile
+is its text.  Markdown's attribute lists (`{: onfocus=… }`), raw HTML, link syntax with a
+javascript: URL, abbreviation and footnote syntax, table pipes and bidi tricks must all
+reach the page as text.  And even if one got through, the Content-Security-Policy on every
+page must keep its handler from running: the test looks for both.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import paths
+from tests.conftest import FICTIONAL
+
+BUILD_DATE = dt.date(2026, 11, 28)
+
+# Fields of a penalty and a blacklist entry that the pages show, each with a payload.
+PAYLOADS = {
+    "attr-list-focus": '示例（虚构）机关 {: autofocus onfocus="alert(1)" tabindex="0" }',
+    "attr-list-animation": '示例（虚构）公司 {: style="animation:spin 1s" onanimationstart="alert(2)" }',
+    "attr-list-bare": "示例（虚构）单位 { autofocus onfocus=alert(11) }",
+    "raw-html": "示例（虚构）<img src=x onerror=alert(3)><script>alert(31)</script>",
+    "js-link": "示例（虚构）[点此核对](javascript:alert(4)) ![x](javascript:alert(41))",
+    "break-out": '示例（虚构）"><svg/onload=alert(5)>',
+    "abbr": "示例（虚构）*[示例]: <b onclick=alert(6)>x</b>",
+    "pipe": "示例（虚构）| <a href=javascript:alert(7)>x</a> |",
+    "entity": "示例（虚构）&lt;img src=x onerror=alert(8)&gt;",
+    "footnote": "示例（虚构）[^1]\n\n[^1]: <span onmouseover=alert(9)>x</span>",
+    "autolink": "示例（虚构）<javascript:alert(10)>",
+}
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    """A demo build whose penalties and blacklist carry the payloads in every shown text field."""
+    from pipeline.build import build
+
+    work = tmp_path_factory.mktemp("hostile")
+    pkg = work / "datasets"
+    shutil.copytree(paths.DATASETS, pkg)
+    penalties = _read(FICTIONAL / "penalties.csv")
+    blacklist = _read(FICTIONAL / "blacklist.csv")
+    on_display = [p for p in penalties if p["decision_date"] <= "2026-11-28" and p["publicity_until"] >= "2026-11-28"]
+    listed = [b for b in blacklist if b["listing_date"] <= "2026-11-28" <= b["display_until"] and not b["removal_date"]]
+    assert len(on_display) >= 2 and listed, "the fixture needs records on display"
+    # Each payload ends its field (attr_list only acts on a trailing "{: … }"); a row number in
+    # front keeps decision numbers unique.  Every payload lands in a table cell and a heading.
+    payloads = [v.replace("\n", " ") for v in PAYLOADS.values()]
+    for i, p in enumerate(on_display):
+        for j, field in enumerate(("party_name", "authority", "violation_type", "decision_number")):
+            p[field] = f"{i}" + payloads[(i + j) % len(payloads)]
+    for i, b in enumerate(listed):
+        for j, field in enumerate(("enterprise_name", "listing_situation", "legal_basis", "deciding_authority",
+                                   "remedy", "listing_decision_number")):
+            b[field] = payloads[(i + j * 2) % len(payloads)]
+    _write(pkg / "data" / "penalties.csv", penalties)
+    _write(pkg / "data" / "blacklist.csv", blacklist)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SITE_URL", "https://safety.example.org/")
+        mp.setenv("DATASETTE_URL", "https://data.example.org/")
+        rc = build(pkg / "datapackage.json", work / "build", on_date=BUILD_DATE, demo=True)
+    assert rc == 0, "a hostile but valid record must never fail the build"
+    return (work / "build" / "current" / "site").resolve()
+
+
+PAGES = ["enforcement/", "blacklist/", ""]
+
+
+def test_payloads_are_text_in_the_html(hostile_site):
+    # Guards against attr_list, raw HTML and link syntax in agency text becoming markup.
+    for path in PAGES[:2]:
+        html = (hostile_site / path / "index.html").read_text(encoding="utf-8")
+        body = html[html.index("<article"):html.index("</article>")]
+        assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", body, re.IGNORECASE), path
+        assert "javascript:" not in re.findall(r'href="([^"]*)"', body)
+        assert not re.search(r"<(img|svg|script|b|span)\b[^>]*(onerror|onload|onclick|onmouseover)", body)
+        assert "{: autofocus" in body or "{: style" in body or "{ autofocus" in body  # shown, as text
+
+
+def test_every_page_has_a_content_security_policy(hostile_site):
+    for f in sorted(hostile_site.rglob("*.html")):
+        html = f.read_text(encoding="utf-8")
+        metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+        assert len(metas) == 1, f
+        assert "'unsafe-inline'" not in metas[0].split("script-src", 1)[1].split(";", 1)[0], f
+        assert html.index("Content-Security-Policy") < html.index("<script"), f  # before any script
+
+
+@pytest.mark.browser
+def test_no_payload_runs_on_load_hover_focus_or_click(hostile_site):
+    from tests.browser import launch_chromium, open_page, serve_directory
+
+    with serve_directory(hostile_site) as base, launch_chromium() as browser:
+        for path in PAGES:
+            with open_page(browser, base + path) as (page, log):
+                dialogs: list[str] = []
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.wait_for_timeout(300)  # autofocus and CSS animations fire on their own
+                handlers = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(el =>
+                    [...el.attributes].filter(a => /^on/i.test(a.name) || /^\\s*javascript:/i.test(a.value))
+                      .map(a => el.tagName + ' ' + a.name + '=' + a.value))""")
+                assert handlers == [], (path, handlers)
+                targets = page.query_selector_all("article td, article h3, article li, article a[href^='http']")
+                for el in targets[:400]:
+                    try:
+                        el.hover(timeout=500)
+                        el.focus()
+                    except Exception:  # noqa: BLE001 - hidden or detached elements are fine to skip
+                        continue
+                for el in page.query_selector_all("article td, article h3"):
+                    try:
+                        el.click(timeout=500, no_wait_after=True)
+                    except Exception:  # noqa: BLE001
+                        continue
+                page.wait_for_timeout(200)
+                assert dialogs == [], (path, dialogs)
+                assert log.page_errors == [], (path, log.page_errors)
