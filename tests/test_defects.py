@@ -110,8 +110,9 @@ def test_row_numbers_count_records_not_lines(fictional_package):
 
 
 def test_id_number_in_a_code_column_is_withheld_from_its_pattern_error(fictional_package):
-    # Code columns are not scanned for personal data (they hold digits by design), but an ID
-    # number typed into one fails its pattern, and that error must not repeat it.
+    # Code columns hold digits by design, yet no column is exempt from the personal-data
+    # gate: an ID number typed into one is named as such, besides failing its pattern, and
+    # neither error repeats it.
     path = fictional_package.parent / "data" / "penalties.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     rows[0]["registration_no"] = "360102198001011234"  # fictional, shaped like an ID number
@@ -120,7 +121,8 @@ def test_id_number_in_a_code_column_is_withheld_from_its_pattern_error(fictional
         w.writeheader()
         w.writerows(rows)
     report = validate(fictional_package)
-    assert [(e.code, e.row, e.field) for e in report.errors] == [("pattern", 2, "registration_no")]
+    assert sorted((e.code, e.row, e.field) for e in report.errors) == [
+        ("pattern", 2, "registration_no"), ("personal-id-number", 2, "registration_no")]
     assert "198001011234" not in repr([e.to_dict() for e in report.errors])
 
 
@@ -167,3 +169,28 @@ def test_field_names_the_scan_reserves_are_refused(fictional_package):
     report = validate(fictional_package)
     assert [(e.code, e.row) for e in report.errors if e.resource == "penalties"] == [("header-mismatch", 1)]
     assert "__text" in report.errors[0].message_en or any("__text" in e.message_en for e in report.errors)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x85", "\u202e", "\u2066"])
+def test_control_characters_are_refused_with_their_code_point(fictional_package, char):
+    # Guards against a raw NUL (or a right-to-left override that shows a name reversed)
+    # reaching every export and the site's HTML: refused, named by code point, not echoed.
+    path = fictional_package.parent / "data" / "penalties.csv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows[1]["violation_facts"] = f"示例（虚构）{char}违法事实"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    (error,) = validate(fictional_package).errors
+    assert (error.code, error.row, error.field) == ("control-character", 3, "violation_facts")
+    assert f"U+{ord(char):04X}" in error.message_zh and f"U+{ord(char):04X}" in error.message_en
+    assert char not in repr(error.to_dict())
+
+
+def test_control_characters_in_a_plan_table_are_refused(package_copy):
+    path = package_copy.parent / "data" / "commitments.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("“一批”未给出数量。", "“一批”未给出数量。\x00", 1), encoding="utf-8")
+    assert ("control-character", "commitments", "note_zh") in {(e.code, e.resource, e.field) for e in validate(package_copy).errors}

@@ -40,6 +40,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "uscc-required": ("error", "单位或个体工商户必须填写统一社会信用代码或旧登记号码", "Organisations and sole traders need a USCC or a legacy registration number"),
     "personal-id-number": ("error", "发现居民身份证号码，不得公开（含部分遮盖）", "A resident ID number was found; it must never be published, not even masked"),
     "phone-number": ("error", "发现电话号码，不得公开", "A phone number was found; it must not be published"),
+    "control-character": ("error", "含有控制字符或改变文字方向的不可见字符（{detail}），不得发布；请删除后重新导入",
+                          "Contains a control character or an invisible bidirectional control ({detail}); remove it and ingest again"),
     "date-order": ("error", "日期先后不合理：{detail}", "Dates are out of order: {detail}"),
     "early-removal-too-soon": ("error", "2023年规定下提前移出须在列入满12个月后：{detail}", "Under the 2023 rules early removal needs at least 12 months on the list: {detail}"),
     "regime-mismatch": ("error", "与适用规定不符：{detail}", "Inconsistent with the rules applied: {detail}"),

@@ -24,10 +24,10 @@ from pipeline.validate.tables import Table, lit, q, typed_name
 ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
-# Fields holding identifiers of organisations: exempt from the personal-data scan.
-CODE_FIELDS = {"uscc", "authority_uscc", "registration_no", "org_code", "decision_number",
-               "penalty_decision_number", "listing_decision_number", "source_url"}
-# Tables whose free text is scanned for ID and phone numbers.
+# Tables every column of which is scanned for ID and phone numbers: the free text in the
+# one SQL pass (text_checks), the identifier columns once per distinct value
+# (identifier_errors), each through personal.finding.  No column is exempt: an ID number
+# inside a decision number or a phone number in a URL's query string is found too.
 PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
@@ -45,7 +45,7 @@ def org_code_ok(code: str) -> bool:
 
 
 def identifier_columns(table: Table) -> set[str]:
-    return {"uscc", "authority_uscc", "org_code"} & set(table.field_names())
+    return personal.IDENTIFIER_FIELDS & set(table.field_names())
 
 
 def identifier_errors(con, table: Table) -> list[ValidationError]:
@@ -60,16 +60,20 @@ def identifier_errors(con, table: Table) -> list[ValidationError]:
         pattern = re.compile(f.get("constraints", {}).get("pattern", ".*"))
         bad: dict[str, str] = {}
         for v in values:
+            if (table.name in PERSONAL_DATA_TABLES or personal.looks_personal(v)) and (code := personal.finding(v, name)):
+                bad[v] = code  # personal data, whatever its shape: never published, never echoed
+                continue
             if not pattern.fullmatch(v):
                 continue  # already a pattern error
+            if name == "registration_no":
+                continue  # 13- or 15-digit numbers: no check character every issuer used
             if name == "org_code":
                 if not org_code_ok(v.replace("-", "")):
                     bad[v] = "org-code-check-digit"
             # stdnum's validate() insists on digits in positions 1-2, but GB 32100 allows
             # letters there (N2… for village collectives): check the character directly.
             elif uscc.calc_check_digit(v[:17]) != v[17]:
-                # A resident ID number typed into the code column: say so, and never echo it.
-                bad[v] = "personal-id-number" if personal.looks_like_id(v) else "uscc-check-digit"
+                bad[v] = "uscc-check-digit"
             elif not org_code_ok(v[8:17]):
                 bad[v] = "uscc-org-code"
         if not bad:
@@ -79,7 +83,7 @@ def identifier_errors(con, table: Table) -> list[ValidationError]:
         for rowid, v, code in con.execute(
             f"SELECT t.rowid, t.{q(name)}, b.code FROM {table.sql} t JOIN bad_codes b ON t.{q(name)} = b.v ORDER BY 1"
         ).fetchall():
-            shown = WITHHELD if code == "personal-id-number" else v
+            shown = WITHHELD if code in ("personal-id-number", "phone-number") else v
             errors.append(ValidationError(code, row=rowid + 2, field=name, value=shown, **where))
     return errors
 
@@ -98,23 +102,35 @@ def identifier_checks(table: Table) -> list[RowCheck]:
 TEXT = q("__text")  # a row's free text, joined once for all the candidate tests
 
 
-def personal_data_checks(table: Table) -> list[RowCheck]:
-    """ID and phone numbers in free-text fields: the SQL predicate finds candidate rows, and
-    the exact checks run in Python on those rows only."""
+def text_checks(table: Table) -> list[RowCheck]:
+    """Control characters in any text field of any table; and, in the tables about people
+    and enterprises, ID and phone numbers: for those, one SQL predicate over the row's
+    joined text finds candidate rows in the same pass, and the exact checks run in Python
+    on those rows only.  (Identifier columns are checked per distinct value, identifier_errors.)"""
+    text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string"]
+    control = f"'{personal.CONTROL_SQL}'"
     if table.name not in PERSONAL_DATA_TABLES:
-        return []
-    text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string" and f["name"] not in CODE_FIELDS]
+        return [RowCheck("control-character", name, f"regexp_matches({q(name)}, {control})", valueless=True,
+                         detail="见 / see U+0000–U+001F, U+007F–U+009F, U+202A–U+202E, U+2066–U+2069")
+                for name in text_fields]
+    text_fields = [n for n in text_fields if n not in personal.IDENTIFIER_FIELDS]
     if not text_fields:
         return []
-    joined = "concat_ws(chr(1), " + ", ".join(q(n) for n in text_fields) + ")"
+    joined = "concat_ws(chr(10), " + ", ".join(q(n) for n in text_fields) + ")"
     where = dict(resource=table.name, file=str(table.path))
 
     def exact(rowid: int, row: dict) -> list[ValidationError]:
-        # The value itself is personal data: the report must not repeat it.
-        return [ValidationError(code, row=rowid + 2, field=name, value=WITHHELD, **where)
-                for name in text_fields if (code := personal.finding(row.get(name)))]
+        errors = []
+        for name in text_fields:
+            if code := personal.finding(row.get(name), name):
+                # The value itself is personal data: the report must not repeat it.
+                errors.append(ValidationError(code, row=rowid + 2, field=name, value=WITHHELD, **where))
+            if found := personal.control_characters(row.get(name)):
+                errors.append(ValidationError("control-character", row=rowid + 2, field=name, detail=found, **where))
+        return errors
 
-    return [RowCheck("personal-data-candidate", None, personal.candidate_sql(TEXT), then=exact, computes=((TEXT, joined),))]
+    predicate = f"{personal.candidate_sql(TEXT)} OR regexp_matches({TEXT}, {control})"
+    return [RowCheck("text-candidate", None, predicate, then=exact, computes=((TEXT, joined),))]
 
 
 def _date(col: str) -> str:
@@ -190,7 +206,7 @@ def amount_checks(table: Table) -> list[RowCheck]:
 
 def row_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
     """Every domain rule that one row can break on its own."""
-    return identifier_checks(table) + personal_data_checks(table) + date_checks(table, build_date) + amount_checks(table)
+    return identifier_checks(table) + text_checks(table) + date_checks(table, build_date) + amount_checks(table)
 
 
 def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
