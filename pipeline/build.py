@@ -49,9 +49,6 @@ class StageFailed(Exception):
 def fingerprint(package: Path, on_date: dt.date, with_site: bool, out: Path) -> str:
     h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}|{os.environ.get('SITE_URL')}|"
                        f"{os.environ.get('DATASETTE_URL')}\n".encode())
-    releases_index = out / "releases" / "index.json"  # the changelog and the corrections baseline
-    if releases_index.exists():
-        h.update(releases_index.read_bytes())
     files: set[Path] = set()
     for pattern in INPUT_GLOBS:
         files.update(p for p in paths.ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
@@ -79,12 +76,22 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
         print(f"✓ 已是最新，无需重建 / up to date, nothing to do ({time.perf_counter() - started:.2f} s)")
         return 0
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock(out)
+        _remove_stale_staging(out)
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out), dir=out.parent))
+    except OSError as e:
+        print(_cannot_write(e), file=sys.stderr)
+        return 1
     try:
         _build_into(staging, package, on_date, with_site, demo, out, release)
         (staging / "inputs.sha256").write_text(stamp + "\n")
         _publish(staging, out)
+    except OSError as e:  # disk full, read-only output, …: say where, and keep what was published
+        shutil.rmtree(staging, ignore_errors=True)
+        print(_cannot_write(e), file=sys.stderr)
+        return 1
     except BuildFailed:
         shutil.rmtree(staging, ignore_errors=True)
         return 1
@@ -96,20 +103,57 @@ def build(package: Path = paths.PACKAGE, out: Path = paths.BUILD, on_date: dt.da
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        lock.close()
     print(f"✓ 构建完成 / build complete in {time.perf_counter() - started:.2f} s → {out}")
     return 0
+
+
+def _cannot_write(e: OSError) -> str:
+    where = e.filename or "?"
+    return (f"✗ 无法写入 {where}：{e.strerror or e}（磁盘已满或目录只读？）未发布任何内容；上次构建保持不变。\n"
+            f"  Cannot write {where}: {e.strerror or e} (disk full or read-only?). Nothing published; the previous "
+            "build is untouched.")
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".build-{out.name}-"
+
+
+def _lock(out: Path):
+    """Hold build/.lock for the whole build: one build of an output at a time, so that a
+    staging directory left by a killed build can be told from one in use."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    f = open(out / ".lock", "w")  # noqa: SIM115 - held until the build ends
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Staging directories of this output left by a build that was killed (kill -9, power
+    loss): with the lock held, no running build owns one."""
+    for old in out.parent.glob(_staging_prefix(out) + "*"):
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool, demo: bool, out: Path,
                 release: dict | None) -> None:
     from pipeline.export import export_all
     from pipeline.models import run_models
-    from pipeline.release import previous_package, releases_table
+    from pipeline.release import HistoryMissing, previous_package, releases_table
 
     con = duckdb.connect(str(staging / "warehouse.duckdb"))
     con.execute("SET enable_progress_bar = false")
     try:
-        previous = previous_package(out, before=release["version"] if release else None)
+        try:
+            previous = previous_package(package.parent, before=release["version"] if release else None)
+        except HistoryMissing as e:
+            raise StageFailed(f"releases: {e}") from None
+        if previous is None:
+            print("  releases: 还没有发布记录，更正检查没有可比较的上一版 / no release yet: nothing to check corrections against")
         report, _ = validate_package(package, con=con, on_date=on_date, previous=previous)
         print_report(report)
         write_report(report, out / "reports")
@@ -120,7 +164,7 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
         descriptor = json.loads(package.read_text(encoding="utf-8"))
         source = next(r for r in descriptor["resources"] if r["name"] == "source_text")
         marts = run_models(con, on_date, source["hash"].removeprefix("sha256:"), descriptor.get("version", ""))
-        releases_table(con, out, pending=release)
+        releases_table(con, package.parent, pending=release)
         print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
         export_all(con, descriptor, package.parent / source["path"], staging / "data", on_date)
         print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
@@ -145,6 +189,9 @@ def _publish(staging: Path, out: Path) -> None:
     generations = out / ".generations"
     generations.mkdir(parents=True, exist_ok=True)
     target = generations / staging.name.lstrip(".")
+    # mkdtemp makes the directory 0700: a web server running as another user could not
+    # serve it.  Published files are world-readable, as any static site's are.
+    os.chmod(staging, 0o755)
     os.replace(staging, target)
     tmp_link = out / "current.new"
     if tmp_link.is_symlink() or tmp_link.exists():

@@ -83,11 +83,20 @@ def table_schemas(descriptor: dict) -> dict[str, dict]:
     return out
 
 
-def _select(con, relation: str, fields: list[dict], for_text: bool) -> str:
+# A text cell that a spreadsheet would read as a formula: =, +, - or @ first (or a tab or
+# carriage return).  In files made for spreadsheets such a cell gets a leading apostrophe,
+# which Excel and LibreOffice show as "text, not a formula".  Number columns are never
+# touched: -5 in a number column stays the number -5.  (RE2 class; "-" escaped.)
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _select(con, relation: str, fields: list[dict], for_text: bool, for_spreadsheet: bool = False) -> str:
     cols = []
     for f in fields:
         col = f'"{f["name"]}"'
-        if for_text and f.get("type") == "number":
+        if for_spreadsheet and f.get("type", "string") == "string":
+            cols.append(f"CASE WHEN regexp_matches({col}, '{FORMULA_START}') THEN chr(39) || {col} ELSE {col} END AS {col}")
+        elif for_text and f.get("type") == "number":
             cols.append(f"fmt_num({col}) AS {col}")
         elif for_text and f.get("type") == "boolean":
             cols.append(f"CASE WHEN {col} THEN 'true' WHEN NOT {col} THEN 'false' END AS {col}")
@@ -116,8 +125,12 @@ def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, source_text: Pa
         typed_sql = _select(con, relation, fields, for_text=False)
         csv_path = out / "csv" / f"{name}.csv"
         con.execute(f"COPY ({text_sql}) TO '{csv_path}' (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', NEW_LINE '\\n')")
-        # Excel opens UTF-8 CSV correctly only with a byte-order mark.
-        (out / "csv-excel" / f"{name}.csv").write_bytes(b"\xef\xbb\xbf" + csv_path.read_bytes())
+        # Excel opens UTF-8 CSV correctly only with a byte-order mark; its text cells that
+        # would start a formula are neutralised (FORMULA_START).
+        excel_path = out / "csv-excel" / f"{name}.csv"
+        excel_sql = _select(con, relation, fields, for_text=True, for_spreadsheet=True)
+        con.execute(f"COPY ({excel_sql}) TO '{excel_path}' (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', NEW_LINE '\\n')")
+        excel_path.write_bytes(b"\xef\xbb\xbf" + excel_path.read_bytes())
         con.execute(f"COPY ({typed_sql}) TO '{out / 'json' / f'{name}.json'}' (FORMAT json, ARRAY true)")
         con.execute(f"COPY ({typed_sql}) TO '{out / 'parquet' / f'{name}.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
         counts[name] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 import os
 import json
@@ -37,7 +39,7 @@ def tree(root: Path, skip: tuple[str, ...] = ("reports",)) -> dict[str, str]:
 
 
 def published(out: Path) -> set[str]:
-    return {p.name for p in out.iterdir()} - {"reports"} if out.exists() else set()
+    return {p.name for p in out.iterdir()} - {"reports", ".lock"} if out.exists() else set()  # bookkeeping, not output
 
 
 def break_json(package: Path) -> str:
@@ -132,3 +134,77 @@ def test_a_malformed_public_address_stops_the_build_with_its_name(tmp_path):
                         "--date", DATE, "--no-site"], capture_output=True, text=True, cwd=paths.ROOT, env=env, check=False)
     assert r.returncode == 2 and "SITE_URL" in r.stderr and "http(s)" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_spreadsheet_files_never_start_a_formula(tmp_path):
+    # Guards against CSV injection: a party name like =HYPERLINK(…) ran in Excel when it
+    # opened the CSV made for it.  Text cells get an apostrophe; numbers stay numbers; the
+    # plain CSV (for programs) keeps the value exactly.
+    import shutil
+
+    import openpyxl
+
+    from tests.conftest import FICTIONAL
+
+    pkg = tmp_path / "datasets"
+    shutil.copytree(paths.DATASETS, pkg)
+    with open(FICTIONAL / "penalties.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    shown = next(r for r in rows if r["publicity_until"] >= DATE and r["decision_date"] <= DATE)  # on display
+    shown["party_name"] = '=HYPERLINK("https://example.invalid/","示例（虚构）")'
+    shown["remarks"] = "@SUM(1+1)示例（虚构）"
+    with open(pkg / "data" / "penalties.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    r = run_build(pkg / "datapackage.json", tmp_path / "out")
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = tmp_path / "out" / "data"
+    excel = (data / "csv-excel" / "penalties.csv").read_text(encoding="utf-8-sig")
+    plain = (data / "csv" / "penalties.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in excel and "'@SUM(" in excel
+    assert '"=HYPERLINK(' in plain or "=HYPERLINK(" in plain.split("'=HYPERLINK(")[0]
+    assert "\n'=" not in plain and ",'=" not in plain
+    # a negative number in a number column stays a number
+    obs = list(csv.DictReader((data / "csv-excel" / "observations.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert next(o for o in obs if o["kind"] == "stated_change")["value"] == "-25"
+    wb = openpyxl.load_workbook(data / "nanchang-work-safety.xlsx", read_only=True)
+    cells = [c for row in wb["penalties"].iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)  # strings, never formulas
+
+
+@pytest.mark.parametrize("errno_", [28, 30])  # ENOSPC (disk full), EROFS (read-only file system)
+def test_an_output_that_cannot_be_written_is_said_plainly(tmp_path, monkeypatch, capsys, errno_):
+    # Guards against a raw OSError traceback, and a half-written build, when the disk fills
+    # up or the output is read-only in the middle of a build.
+    import os as os_
+
+    from pipeline import export
+    from pipeline.build import build
+
+    out = tmp_path / "out"
+    assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False) == 0
+    before = tree(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno_, os_.strerror(errno_), str(out.parent / "somewhere" / "safety.db"))
+
+    monkeypatch.setattr(export, "write_sqlite", full)
+    assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False, force=True) == 1
+    err = capsys.readouterr().err
+    assert "无法写入" in err and "Cannot write" in err and "safety.db" in err and os_.strerror(errno_) in err
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".build-*"))
+
+
+def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path):
+    # Guards against .build-* directories of killed builds piling up until `make clean`.
+    from pipeline.build import build
+
+    out = tmp_path / "out"
+    stale = tmp_path / ".build-out-killed"
+    (stale / "data").mkdir(parents=True)
+    assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False) == 0
+    assert not stale.exists()
+    generation = (out / "current").resolve()
+    assert generation.stat().st_mode & 0o777 == 0o755  # a web server running as another user can read it
