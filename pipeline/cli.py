@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 if the file differs from what would be written")
     p.set_defaults(func=cmd_datasette_metadata)
 
-    p = sub.add_parser("release", help="build and archive a versioned release under build/releases/VERSION")
+    p = sub.add_parser("release", help="build and record a versioned release in datasets/releases/VERSION (commit it)")
     p.add_argument("version", help="must equal the version in datapackage.json")
     p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
                    help="datapackage.json, or the folder holding it (default: datasets/)")

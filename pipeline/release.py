@@ -1,13 +1,19 @@
 """python -m pipeline release VERSION: a dated, versioned, checksummed release.
 
-    build/releases/
+The record of what was published is part of the project, so it lives beside the package
+and is committed (a fresh clone enforces corrections exactly as the machine that released):
+
+    datasets/releases/
       index.json                 every release, oldest first (the last one is "previous")
       VERSION/
-        manifest.json            version, build date, git commit, every file with bytes and sha256
-        data/                    the exports, exactly as published (with their datapackage.json)
+        manifest.json            version, date, git commit, every published file with bytes and sha256
         package/                 the curated package the release was built from
         diff.json                row-level differences from the previous release, by table
         CHANGES.md               the same for people
+
+The exports themselves (build/releases/VERSION/data/) are kept on the machine that
+released, not in git: the manifest's checksums identify them, and the package and the
+commit rebuild them.  Git stores a file copied unchanged into package/ only once.
 
 Releases are immutable: a version is written once.  Any value that differs from the
 previous release must come with a record in the corrections log, or the build fails.
@@ -33,22 +39,33 @@ from pipeline import paths
 PERSONAL = ("penalties", "blacklist")
 
 
-def releases_dir(out: Path) -> Path:
-    return Path(out) / "releases"
+class HistoryMissing(RuntimeError):
+    """The release index names a release whose package is not there."""
 
 
-def index(out: Path) -> list[dict]:
-    path = releases_dir(out) / "index.json"
+def releases_dir(package_dir: Path) -> Path:
+    """Where the release history of the package in `package_dir` is kept (committed)."""
+    return Path(package_dir) / "releases"
+
+
+def index(package_dir: Path) -> list[dict]:
+    path = releases_dir(package_dir) / "index.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def previous_package(out: Path, before: str | None = None) -> Path | None:
-    """The curated package of the latest release (other than `before`), if any."""
-    entries = [e for e in index(out) if e["version"] != before]
+def previous_package(package_dir: Path, before: str | None = None) -> Path | None:
+    """The curated package of the latest release (other than `before`); None before the
+    first release.  A release the index names but whose package is missing is an error,
+    never a skipped check: HistoryMissing says which."""
+    entries = [e for e in index(package_dir) if e["version"] != before]
     if not entries:
         return None
-    path = releases_dir(out) / entries[-1]["version"] / "package"
-    return path if (path / "datapackage.json").exists() else None
+    path = releases_dir(package_dir) / entries[-1]["version"] / "package"
+    if not (path / "datapackage.json").exists():
+        raise HistoryMissing(f"发布记录 {entries[-1]['version']} 的数据包不在 {path}，无法检查更正记录；请从 git 恢复。"
+                             f" / Release {entries[-1]['version']} is in the index but its package is missing at "
+                             f"{path}: corrections cannot be checked; restore it from git.")
+    return path
 
 
 def _read(con, path: Path, fields: list[str], alias: str) -> None:
@@ -142,9 +159,9 @@ def release_row(version: str, on_date: dt.date, diff: dict, corrections: list[di
             "changes_json": json.dumps({"tables": public, "corrections": corrections}, ensure_ascii=False, sort_keys=True)}
 
 
-def releases_table(con: duckdb.DuckDBPyConnection, out: Path, pending: dict | None = None) -> None:
+def releases_table(con: duckdb.DuckDBPyConnection, package_dir: Path, pending: dict | None = None) -> None:
     """The `releases` table of the warehouse: every past release, plus the one being made."""
-    rows = [e["row"] for e in index(out) if "row" in e]
+    rows = [e["row"] for e in index(package_dir) if "row" in e]
     if pending and all(r["version"] != pending["version"] for r in rows):
         rows.append(pending)
     con.execute("""CREATE OR REPLACE TABLE releases (version VARCHAR, release_date DATE, previous_version VARCHAR,
@@ -162,7 +179,9 @@ def _sha256(path: Path) -> str:
 def _git_commit() -> dict:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "datasets", "pipeline", "site", "theme", "mkdocs.yml"],
+        # the release record being written (datasets/releases) is not a change to what is released
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "datasets", ":(exclude)datasets/releases",
+                                     "pipeline", "site", "theme", "mkdocs.yml"],
                                     cwd=paths.ROOT, capture_output=True, text=True).stdout.strip())
         return {"git_commit": commit, "git_dirty": dirty}
     except (OSError, subprocess.CalledProcessError):
@@ -183,38 +202,48 @@ def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD
               f"  Version mismatch: datapackage.json says {descriptor.get('version')!r}, the release is {version!r}; set the package's version first.",
               file=sys.stderr)
         return 2
-    target = releases_dir(out) / version
+    history = releases_dir(package.parent)
+    target = history / version
     if target.exists():
         print(f"✗ 版本 {version} 已发布，发布不可改写；请用新版本号。/ Release {version} exists; releases are immutable.", file=sys.stderr)
         return 2
-    previous = previous_package(out)
+    try:
+        previous = previous_package(package.parent)
+    except HistoryMissing as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return 1
     diff = diff_packages(previous, package.parent)
     corrections = new_corrections(package.parent, previous)
     row = release_row(version, on_date, diff, corrections)
     rc = build(package, out, on_date=on_date, force=True, release=row, with_site=with_site)
     if rc:
         return rc
-    staging = releases_dir(out) / f".tmp-{version}"
+    # The exports as published, kept on this machine (build/releases/VERSION/data).
+    archive = out / "releases" / version / "data"
+    shutil.rmtree(archive, ignore_errors=True)
+    shutil.copytree(out / "data", archive)
+    staging = history / f".tmp-{version}"
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(out / "data", staging / "data")
     (staging / "package").mkdir(parents=True)
     shutil.copyfile(package, staging / "package" / "datapackage.json")
-    for res in descriptor["resources"]:
+    for res in descriptor["resources"]:  # (the history itself is not a resource: never copied into itself)
         dest = staging / "package" / res["path"]
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(package.parent / res["path"], dest)
     (staging / "diff.json").write_text(json.dumps(diff, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (staging / "CHANGES.md").write_text(f"# {version}（{on_date.isoformat()}）\n\n{row['summary_zh']}\n", encoding="utf-8")
-    files = sorted(p for p in staging.rglob("*") if p.is_file())
+    files = [(f"data/{p.relative_to(archive)}", p) for p in sorted(archive.rglob("*")) if p.is_file()]
+    files += [(str(p.relative_to(staging)), p) for p in sorted(staging.rglob("*")) if p.is_file()]
     manifest = {"version": version, "release_date": on_date.isoformat(), "previous_version": diff["previous_version"],
                 **_git_commit(),
-                "files": [{"path": str(p.relative_to(staging)), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]}
+                "files": [{"path": rel, "bytes": p.stat().st_size, "sha256": _sha256(p)} for rel, p in sorted(files)]}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(staging, target)
-    entries = index(out) + [{"version": version, "release_date": on_date.isoformat(), "row": row}]
-    tmp = releases_dir(out) / "index.json.tmp"
+    entries = index(package.parent) + [{"version": version, "release_date": on_date.isoformat(), "row": row}]
+    tmp = history / "index.json.tmp"
     tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, releases_dir(out) / "index.json")
+    os.replace(tmp, history / "index.json")
     print(f"✓ 已发布 / released {version} → {target}")
+    print(f"  发布记录需要提交 / commit the release record: git add {history} && git commit")
     print(f"  {row['summary_zh']}")
     return 0

@@ -50,10 +50,11 @@ def append_csv(path: Path, row: dict) -> None:
 def test_release_writes_manifest_data_and_diff(package_copy, tmp_path):
     out = tmp_path / "build"
     assert release("0.1.0", package_copy, out, on_date=DATE, with_site=False) == 0
-    rel = out / "releases" / "0.1.0"
+    rel = package_copy.parent / "releases" / "0.1.0"  # committed beside the package
     manifest = json.loads((rel / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"] for f in manifest["files"]}
     assert "data/datapackage.json" in listed and "package/datapackage.json" in listed and "diff.json" in listed
+    assert not (rel / "data").exists() and (out / "releases" / "0.1.0" / "data" / "datapackage.json").exists()
     assert json.loads((rel / "diff.json").read_text(encoding="utf-8"))["previous_version"] is None
     # releases are immutable
     assert release("0.1.0", package_copy, out, on_date=DATE, with_site=False) == 2
@@ -72,7 +73,7 @@ def test_unrecorded_change_fails_and_recorded_change_is_released(package_copy, t
     printed = capsys.readouterr().out
     assert "uncorrected-change" in printed and "observations.csv" in printed
     assert "fyp12-road-deaths:actual:2010.note_zh" in printed and "→ “示例更正说明”" in printed  # old and new value
-    assert (out / "releases" / "index.json").exists()
+    assert (package_copy.parent / "releases" / "index.json").exists()
 
     append_csv(package_copy.parent / "data" / "corrections.csv", {
         "correction_id": "2026-11-28-01", "date": "2026-11-28", "kind": "更正", "outcome": "已更正",
@@ -80,7 +81,7 @@ def test_unrecorded_change_fails_and_recorded_change_is_released(package_copy, t
         "old_value": "", "new_value": "示例更正说明", "reason_zh": "测试用更正", "reason_en": "", "requested_by": "公众",
         "passage_id": "t1-r7"})
     assert release("0.1.1", package_copy, out, on_date=DATE, with_site=False) == 0
-    diff = json.loads((out / "releases" / "0.1.1" / "diff.json").read_text(encoding="utf-8"))
+    diff = json.loads((package_copy.parent / "releases" / "0.1.1" / "diff.json").read_text(encoding="utf-8"))
     assert diff["tables"]["observations"]["rows_changed"] == [
         {"key": "fyp12-road-deaths:actual:2010", "changes": {"note_zh": ["", "示例更正说明"]}}]
     con = sqlite3.connect(out / "data" / "safety.db")
@@ -117,10 +118,34 @@ def test_private_person_is_never_named_as_requester(package_copy, tmp_path):
 
 
 def test_two_releases_of_the_same_tree_have_identical_manifests(package_copy, tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    assert release("0.1.0", package_copy, a, on_date=DATE, with_site=False) == 0
-    assert release("0.1.0", package_copy, b, on_date=DATE, with_site=False) == 0
-    assert (a / "releases/0.1.0/manifest.json").read_bytes() == (b / "releases/0.1.0/manifest.json").read_bytes()
+    other = tmp_path / "other" / "datasets"
+    shutil.copytree(package_copy.parent, other)
+    assert release("0.1.0", package_copy, tmp_path / "a", on_date=DATE, with_site=False) == 0
+    assert release("0.1.0", other / "datapackage.json", tmp_path / "b", on_date=DATE, with_site=False) == 0
+    manifest = "releases/0.1.0/manifest.json"
+    assert (package_copy.parent / manifest).read_bytes() == (other / manifest).read_bytes()
+
+
+def test_a_fresh_clone_enforces_corrections_like_the_releasing_machine(package_copy, tmp_path, capsys):
+    # Guards against release history that lived only in build/ (not committed, removed by
+    # `make clean`): on any other machine the corrections check was silently skipped.
+    assert release("0.1.0", package_copy, tmp_path / "releasing-machine", on_date=DATE, with_site=False) == 0
+    clone = tmp_path / "clone" / "datasets"
+    shutil.copytree(package_copy.parent, clone)  # what git carries: the package and its releases/
+    edit_csv(clone / "data" / "observations.csv", ("observation_id", "fyp12-road-deaths:actual:2010"), "note_zh", "示例改动")
+    capsys.readouterr()
+    assert build(clone / "datapackage.json", tmp_path / "fresh-build", on_date=DATE, with_site=False) == 1
+    assert "uncorrected-change" in capsys.readouterr().out
+
+
+def test_missing_release_history_stops_the_build_loudly(package_copy, tmp_path, capsys):
+    # Guards against skipping the corrections check when the history cannot be found.
+    assert release("0.1.0", package_copy, tmp_path / "a", on_date=DATE, with_site=False) == 0
+    shutil.rmtree(package_copy.parent / "releases" / "0.1.0" / "package")
+    capsys.readouterr()
+    assert build(package_copy, tmp_path / "b", on_date=DATE, with_site=False) == 1
+    err = capsys.readouterr().err
+    assert "0.1.0" in err and "restore it from git" in err
 
 
 # -- the display period, enforced in every output -------------------------------------
@@ -208,7 +233,7 @@ def test_release_rebuilt_from_a_git_checkout_has_the_same_hashes(tmp_path):
             result = subprocess.run([sys.executable, "-m", "pipeline", "release", version, "--out", str(tmp_path / f"out-{name}"),
                                      "--date", "2026-11-28"], cwd=tree, capture_output=True, text=True)
             assert result.returncode == 0, result.stdout + result.stderr
-            manifests.append(json.loads((tmp_path / f"out-{name}" / "releases" / version / "manifest.json").read_text(encoding="utf-8")))
+            manifests.append(json.loads((tree / "datasets" / "releases" / version / "manifest.json").read_text(encoding="utf-8")))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=paths.ROOT, capture_output=True)
     assert manifests[0] == manifests[1]
