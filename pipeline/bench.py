@@ -7,6 +7,8 @@ Sections (each writes its own part of BENCHMARKS.md; the others keep their last 
   validate` against `frictionless validate` on the same file and schema: times, ratio, rows/s,
   peak memory, and whether both flag the same rows.
 - build: a full build of the real package, and a rebuild with nothing changed.
+- hostile: peak memory of ingest on a workbook with a stray cell at XFD1048576, a zip bomb
+  and a million rows.
 Other sections (site weight, Lighthouse, Datasette load) are added by their modules.
 
 Fictional inputs are generated under build/bench/ (never datasets/), seeded, and reused.
@@ -166,6 +168,45 @@ second finds every input unchanged). Reproduce: `.venv/bin/python -m pipeline.be
 """
 
 
+def section_hostile() -> str:
+    """Peak memory of `ingest --dry-run` on hostile workbooks (issue 13), each in a fresh process."""
+    sys.path.insert(0, str(paths.ROOT / "tests" / "fixtures" / "ingest"))
+    import hostile  # the builders the ingest tests use
+
+    folder = BENCH / "hostile"
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = [
+        ("stray-cell.xlsx", "two good rows and a formatted empty cell at XFD1048576 (dimension A1:XFD1048576)",
+         hostile.stray_cell_xlsx),
+        ("zip-bomb.xlsx", "one cell that unzips to 1 GiB", hostile.zip_bomb_xlsx),
+        ("rows-1m.xlsx", "1,000,000 short rows", lambda p: hostile.many_rows_xlsx(p, 1_000_000)),
+    ]
+    env = {**os.environ, "BUILD_DATE": "2026-11-28"}
+    lines = []
+    for name, what, make in cases:
+        path = folder / name
+        if not path.exists():
+            make(path)
+        wall, mb, result = run_measured([PY, "-m", "pipeline", "ingest", str(path), "--into", "penalties", "--dry-run"], env)
+        said = (result.stdout + result.stderr).splitlines()
+        outcome = next((line.strip() for line in said if line.startswith(("✗", "行 / rows"))), f"exit {result.returncode}")
+        if outcome.startswith("✗"):  # the English reason: "PATH: the ... exceeds ingest's bound of ...; what to do"
+            outcome = "refused: " + outcome.rpartition(f"{path}: ")[2].split(";")[0]
+        lines.append(f"| `{name}` ({path.stat().st_size:,} bytes): {what} | **{mb:,} MB** | {wall:.2f} s | {outcome} |")
+    table = "\n".join(lines)
+    return f"""## Ingest of hostile workbooks (issue 13)
+
+| input | peak memory (RSS) | wall time | outcome |
+|---|---:|---:|---|
+{table}
+
+Before the streaming reader, openpyxl's full load took the stray-cell and zip-bomb files past 6 GB, and the
+million rows 145 s and 4.4 GB. Each run is `.venv/bin/python -m pipeline ingest FILE --into penalties --dry-run` in a
+fresh process (peak memory is the child's maximum RSS, DuckDB's validation included where rows get that far); the files
+are built by `tests/fixtures/ingest/hostile.py` under `build/bench/hostile/`. Reproduce: `.venv/bin/python -m pipeline.bench --only hostile`.
+"""
+
+
 SECTIONS = {"validate": None, "build": None}
 
 
@@ -203,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def available() -> dict:
-    sections = {"validate": section_validate, "build": section_build}
+    sections = {"validate": section_validate, "build": section_build, "hostile": section_hostile}
     import importlib
 
     for module in ("pipeline.bench_site", "pipeline.bench_datasette"):  # page weight, Lighthouse, Datasette load

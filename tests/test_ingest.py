@@ -31,12 +31,20 @@ from pipeline.ingest.normalize import (
     normalize_text,
     parse_amount,
 )
-from pipeline.ingest.read import ReadError, Sheet, decode, read_file
+from pipeline.ingest.read import (
+    EncodingError,
+    LimitError,
+    ReadError,
+    Sheet,
+    decode,
+    read_file,
+)
 from tests import fictional
 from tests.conftest import BUILD_DATE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 sys.path.insert(0, str(FIXTURES))
+import hostile  # builds the hostile files in tmp_path: some are too big to commit
 import make_fixtures as mf  # a script beside its outputs, not a package
 
 P = "示例（虚构）"
@@ -755,3 +763,321 @@ def test_fixtures_are_reproducible_and_fictional(tmp_path):
     from stdnum.cn import ric
 
     assert ric.is_valid(mf.FICTIONAL_ID) and ric.get_birth_date(mf.FICTIONAL_ID).year == 2099
+
+
+# ---------------------------------------------------------------------------
+# Hardening (issue 13): hostile files, formulas, where outputs go, what they say, failed writes
+# ---------------------------------------------------------------------------
+
+MEMORY_MB = 500  # peak RSS of one ingest process; a small file takes about 120 MB, the bugs took gigabytes
+
+
+def ingest_measured(source: Path, package: Path, *extra: str):
+    """`python -m pipeline ingest` in a process of its own: (its peak RSS in MB, the result)."""
+    from pipeline.bench import run_measured
+
+    _, mb, result = run_measured([sys.executable, "-m", "pipeline", "ingest", str(source), "--into", "penalties",
+                                  "--package", str(package), "--date", BUILD_DATE.isoformat(), *extra])
+    return mb, result
+
+
+# -- 1. bounds: streamed workbooks, refused before they cost memory ------------
+
+
+def test_a_stray_formatted_cell_at_xfd1048576_costs_nothing(tmp_path):
+    # Guards against materialising the declared dimension: a 3 KB workbook with two good
+    # rows and a formatted empty cell at XFD1048576 (A1:XFD1048576) grew past 6 GB.
+    source = hostile.stray_cell_xlsx(tmp_path / "stray-cell.xlsx")
+    sheet = read_file(source).sheets[0]
+    assert [n for n, _ in sheet.rows] == [1, 2, 3] and sheet.width == len(mf.PENALTY_HEADER)
+    mb, result = ingest_measured(source, copy_package(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "读取 read 2 = 接受 accepted 2" in result.stdout
+    assert mb < MEMORY_MB
+
+
+@pytest.mark.parametrize("make, bound, said", [
+    # 1 MB that unzips to one 1 GiB cell: refused by the entry's compression ratio, unread
+    (hostile.zip_bomb_xlsx, "zip_ratio", ("压缩比为 1,028", "compression ratio of entry xl/worksheets/sheet1.xml (1,028)")),
+    # 300 MiB at about 50:1, under the ratio bound: refused by the declared total
+    (hostile.unzips_large_xlsx, "unzipped_bytes", ("解压后大小为 314,", "unzipped size (314,")),
+    # a million short rows (14 MB; took 145 s and 4.4 GB): refused at row 50,001 while streaming
+    (lambda p: hostile.many_rows_xlsx(p, 1_000_000), "rows", ("A50001 单元格有内容", "cell A50001 (50,001)")),
+], ids=["zip-bomb", "unzips-to-300MiB", "a-million-rows"])
+def test_a_workbook_beyond_a_bound_is_refused_in_bounded_memory(tmp_path, make, bound, said):
+    source = make(tmp_path / "hostile.xlsx")
+    with pytest.raises(LimitError) as caught:
+        read_file(source)
+    assert caught.value.bound == bound
+    mb, result = ingest_measured(source, copy_package(tmp_path), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for text in (str(source), "超过导入上限", "exceeds ingest's bound", *said):
+        assert text in result.stderr
+    assert mb < MEMORY_MB
+
+
+@pytest.mark.parametrize("make, said", [
+    (hostile.csv_with_huge_cell, ("第3行某个单元格的字符数超过导入上限 32,767", "a cell in row 3 exceeds ingest's bound of 32,767")),
+    (hostile.csv_with_wide_header, ("第1行的列数为 1,000,000，超过导入上限 256", "row 1 (1,000,000) exceeds ingest's bound of 256")),
+], ids=["a-10MB-cell", "a-million-columns"])
+def test_a_csv_beyond_a_bound_gets_the_same_kind_of_message_not_a_traceback(tmp_path, make, said):
+    # Guards against csv's own field limit escaping as a _csv.Error traceback (from the
+    # delimiter sniffer), and against a header row of a million columns being mapped.
+    source = make(tmp_path / "hostile.csv")
+    mb, result = ingest_measured(source, copy_package(tmp_path), "--dry-run")
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "_csv.Error" not in result.stderr
+    for text in (str(source), *said):
+        assert text in result.stderr
+    assert mb < MEMORY_MB
+
+
+@pytest.mark.parametrize("ref, bound", [("A50001", "rows"), ("IW1", "columns"), ("A50000", None), ("IV1", None)])
+def test_a_value_beyond_the_row_or_column_bound_is_refused_naming_its_cell(tmp_path, ref, bound):
+    source = hostile.far_value_xlsx(tmp_path / f"far-{ref}.xlsx", ref)
+    if bound is None:  # the last row and column within the bounds are read
+        rows = dict(read_file(source).sheets[0].rows)
+        row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        assert rows[row][-1] == hostile.FAR_TEXT and len(rows[row]) == (256 if ref == "IV1" else 1)
+        return
+    with pytest.raises(LimitError) as caught:
+        read_file(source)
+    assert caught.value.bound == bound and f"{ref} 单元格" in caught.value.zh and f"cell {ref}" in caught.value.en
+
+
+@pytest.mark.parametrize("make, bound", [
+    (hostile.long_cell_xlsx, "cell_chars"),
+    (lambda p: hostile.long_cell_xlsx(p, shared=True), "cell_chars"),
+    (hostile.long_tag_xlsx, "xml_token_bytes"),  # one tag the parser would hold whole, however long
+], ids=["inline-40000-chars", "shared-40000-chars", "a-5MiB-tag"])
+def test_cells_and_tags_beyond_their_bound_are_refused_while_streaming(tmp_path, make, bound):
+    source = make(tmp_path / "long.xlsx")
+    with pytest.raises(LimitError) as caught:
+        read_file(source)
+    assert caught.value.bound == bound and str(source) in caught.value.zh and str(source) in caught.value.en
+
+
+def test_the_streaming_reader_reads_what_excel_saves(tmp_path):
+    # Shared strings: rich-text runs joined, the phonetic guide left out, _x000D_ decoded
+    # (and _x005F_ escaping it); a date-formatted number is a date, a plain one a number.
+    sheet = read_file(hostile.shared_strings_xlsx(tmp_path / "shared-strings.xlsx")).sheets[0]
+    assert sheet.rows == [(1, [P + "南昌", "2017-04-05"]), (2, ["甲\r乙 _x000D_", "25000.5"])]
+    assert sheet.numeric == {(2, 1)}
+
+
+# -- 2. formula cells -------------------------------------------------------------
+
+
+def test_formula_cells_reject_their_row_with_or_without_a_cached_value(tmp_path):
+    # Guards against a fine of =0.5+0.5 (no cached value, as scripts write it) read as an
+    # empty cell and accepted as no fine.  A cached value is refused as well: it may be
+    # stale (see run.py).  A formula in a column nobody ingests (序号) rejects nothing.
+    package = copy_package(tmp_path)
+    source = hostile.formula_xlsx(tmp_path / "formula-fines.xlsx")
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    assert out.accepted == [4, 5]
+    assert {row: [f.code for f in fs] for row, fs in out.rejected.items()} == {2: ["formula-cell"], 3: ["formula-cell"]}
+    (uncached,), (cached,) = out.rejected[2], out.rejected[3]
+    assert (uncached.column, uncached.value, cached.value) == ("K列「罚款金额（万元）」", "=0.5+0.5", "=1+1")
+    assert "没有保存计算结果" in uncached.message_zh and "no result saved" in uncached.message_en
+    assert "计算结果为“2”" in cached.message_zh and "cached result in the file: '2'" in cached.message_en
+    assert [r["fine_amount_wan"] for r in rows_of(package, "penalties")] == ["1", "1"]
+    assert [r["值/value"] for r in quarantine_rows(out.quarantine)] == ["'=0.5+0.5", "'=1+1"]
+
+
+# -- 3. where outputs go, which files are ours, which line is bad ---------------------
+
+
+def test_a_symlinked_input_gets_its_quarantine_beside_the_link(tmp_path):
+    # Guards against resolving the link: the quarantine went beside its target, a folder
+    # the clerk never looks in (and may not be allowed to write).
+    target = copy_input(tmp_path, "penalties-gb18030.csv")
+    (tmp_path / "desk").mkdir()
+    link = tmp_path / "desk" / "today.csv"
+    link.symlink_to(target)
+    out = ingest(link, "penalties", copy_package(tmp_path), on_date=BUILD_DATE)
+    assert out.input == link and out.quarantine == tmp_path / "desk" / "today.quarantine.csv"
+    assert list(out.rejected) == [6, 7, 9] and out.quarantine.is_file()
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("neighbour", ["the-clerks-notes", "the-quarantine-of-report.xlsx"])
+def test_a_quarantine_file_this_tool_did_not_write_is_never_deleted_nor_overwritten(tmp_path, neighbour):
+    # Guards against deleting whatever report.quarantine.csv sat beside report.csv when
+    # nothing was rejected: the clerk's own notes, or the quarantine of report.xlsx.
+    package = copy_package(tmp_path)
+    source = tmp_path / "report.csv"
+    theirs = tmp_path / "report.quarantine.csv"
+    if neighbour == "the-clerks-notes":
+        theirs.write_bytes("\ufeff整改记录,负责人\r\n第6行,示例（虚构）王某\r\n".encode("utf-8"))
+    else:
+        xlsx = ingest(hostile.formula_xlsx(tmp_path / "report.xlsx"), "penalties", package, on_date=BUILD_DATE)
+        assert xlsx.quarantine == theirs and theirs.exists()
+    kept = theirs.read_bytes()
+    source.write_text(mf.csv_text([mf.PENALTY_HEADER, hostile.penalty(11)]), encoding="utf-8")
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    assert (out.accepted, out.quarantine_foreign, out.quarantine_removed) == ([2], True, False)
+    assert theirs.read_bytes() == kept
+    assert "不是本工具为此文件写的隔离文件，未改动" in summary(out, package)
+    # With rows to quarantine, nothing at all is written rather than overwrite it.
+    data = package.parent / "data" / "penalties.csv"
+    before = data.read_bytes()
+    bad = hostile.penalty(12)
+    bad[mf.PENALTY_HEADER.index("处罚决定日期")] = "2016年2月30日"
+    source.write_text(mf.csv_text([mf.PENALTY_HEADER, hostile.penalty(13), bad]), encoding="utf-8")
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    assert out.exit_code == 2 and "改名或移走" in out.error.zh and "Rename or move it" in out.error.en
+    assert theirs.read_bytes() == kept and data.read_bytes() == before
+
+
+LINES = [mf.PENALTY_HEADER] + [hostile.penalty(n) for n in range(20, 30)]
+
+
+def mixed_encoding(codec: str, line: int, other: bytes | None = None, bom: bytes = b"") -> bytes:
+    """LINES in `codec`, except `line` (1-based): encoded as GBK, or replaced by `other`."""
+    rows = [mf.csv_text([r]).encode(codec) for r in LINES]
+    rows[line - 1] = other if other is not None else mf.csv_text([LINES[line - 1]]).encode("gbk")
+    return bom + b"".join(rows)
+
+
+@pytest.mark.parametrize("data, line", [
+    (mixed_encoding("utf-8", 7), 7),  # a GBK row pasted into a UTF-8 file (named line 1 before)
+    (mixed_encoding("utf-8", 4, bom=b"\xef\xbb\xbf"), 4),  # the same after a BOM
+    (mixed_encoding("gb18030", 9, other=b"\x81\x20\xfe\xff,x\r\n"), 9),  # bytes no codec can read
+    (mixed_encoding("gb18030", 5, other=mf.csv_text([LINES[4]]).encode("utf-8")), 5),  # a UTF-8 row in GB18030: silent nonsense
+], ids=["gbk-row-in-utf8", "gbk-row-after-bom", "bad-bytes-in-gb18030", "utf8-row-in-gb18030"])
+def test_an_undecodable_row_is_named_by_its_line(tmp_path, data, line):
+    source = tmp_path / "mixed.csv"
+    source.write_bytes(data)
+    out = ingest(source, "penalties", copy_package(tmp_path), on_date=BUILD_DATE, dry_run=True)
+    assert isinstance(out.error, EncodingError) and out.error.lines == [line]
+    assert f"第{line}行" in out.error.zh and f"ine {line} " in out.error.en and out.exit_code == 2
+
+
+# -- 4. what is written for people is safe to open in a spreadsheet ---------------------
+
+
+@pytest.mark.parametrize("text, written", [
+    ("=1+2", "'=1+2"), ("+1+2", "'+1+2"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1+2", "'\t=1+2"), ("\r=1+2", "'\r=1+2"), ("-", "'-"),
+    ("-5", "-5"), ("+0.5", "+0.5"), ("-1.5E3", "-1.5E3"), ("42", "42"), (P + "=", P + "="), ("", ""),
+])
+def test_spreadsheet_safe_neutralises_formulas_but_not_numbers(text, written):
+    from pipeline.ingest.write import spreadsheet_safe
+
+    assert spreadsheet_safe(text) == written
+
+
+def test_the_quarantine_file_runs_no_formula_in_excel(tmp_path):
+    # Guards against a quarantine file that executes what an agency's file held: =HYPERLINK,
+    # @SUM, +cmd|... are written with a leading apostrophe; a negative fine stays a number.
+    package = copy_package(tmp_path)
+    row = hostile.penalty(31, fine="-5")
+    col = {name: i for i, name in enumerate(mf.PENALTY_HEADER)}
+    row[col["行政相对人名称"]] = '=HYPERLINK("http://example.invalid","示例")'
+    row[col["违法事实"]] = "+cmd|' /C calc'!A0"
+    row[col["备注"]] = "@SUM(1+1)"
+    row[col["处罚内容"]] = "\t=1+1"
+    source = tmp_path / "formula-text.csv"
+    source.write_text(mf.csv_text([mf.PENALTY_HEADER, row]), encoding="utf-8")
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    assert list(out.rejected) == [2]
+    cells = [c for line in quarantine_rows(out.quarantine) for c in line.values()]
+    risky = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert risky == [c for c in risky if c == "-5"] and "-5" in risky  # only the fine, a number
+    (first, *_) = quarantine_rows(out.quarantine)
+    assert first["行政相对人名称"] == "'" + row[col["行政相对人名称"]] and first["备注"] == "'@SUM(1+1)"
+
+
+# -- 5. a full disk or a read-only folder leaves datasets/ as it was --------------------
+
+
+def test_a_write_that_fails_half_way_leaves_the_dataset_and_no_temporary_file(tmp_path, monkeypatch):
+    # Guards against the fixed temporary name written in place: a full disk left a
+    # half-written .penalties.csv.ingest-tmp in datasets/data.  Here os.write really writes
+    # half the bytes, then fails as a full disk does.
+    import errno
+    import os
+
+    package = copy_package(tmp_path)
+    source = tmp_path / "good.csv"
+    source.write_text(mf.csv_text([mf.PENALTY_HEADER, hostile.penalty(41), hostile.penalty(42)]), encoding="utf-8")
+    before = tree_hashes(package.parent)
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    out = ingest(source, "penalties", package, on_date=BUILD_DATE)
+    monkeypatch.undo()
+    dataset = package.parent / "data" / "penalties.csv"
+    assert (out.exit_code, out.written) == (2, False)
+    assert f"无法写入 {dataset}：磁盘已满" in out.error.zh and f"Cannot write {dataset}: the disk is full" in out.error.en
+    assert tree_hashes(package.parent) == before
+
+
+def unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-Urm", "true"], check=False, capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+IN_NAMESPACE = """
+import datetime as dt, hashlib, json, sys
+from pathlib import Path
+from pipeline.ingest import ingest, summary
+source, package = Path(sys.argv[1]), Path(sys.argv[2])
+def tree(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".filler"}
+before = tree(package.parent)
+out = ingest(source, "penalties", package, on_date=dt.date(2026, 11, 28))
+print(json.dumps({"before": before, "after": tree(package.parent), "exit": out.exit_code, "written": out.written,
+                  "zh": out.error and out.error.zh, "en": out.error and out.error.en, "summary": summary(out, package)}))
+"""
+
+
+@pytest.mark.skipif(not unshare_works(), reason="needs unshare -Urm (user and mount namespaces) to mount small or read-only folders")
+@pytest.mark.parametrize("where, how, cause", [
+    ("data", "full", ("磁盘已满", "the disk is full")),
+    ("data", "read-only", ("文件系统为只读", "the file system is read-only")),
+    ("inbox", "read-only", ("文件系统为只读", "the file system is read-only")),  # the quarantine, written first
+    ("tmp", "full", ("磁盘已满", "the disk is full")),  # the staged copy the validator reads
+])
+def test_a_full_or_read_only_file_system_leaves_the_dataset_as_it_was(tmp_path, where, how, cause):
+    # A real file system in a mount namespace of the test's own: a tmpfs filled to the last
+    # byte, or a read-only bind mount.  The file has rows to append and one to quarantine.
+    import json
+    import os
+    import shlex
+
+    package = copy_package(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "tmp").mkdir()
+    source = tmp_path / "inbox" / "mostly-good.csv"
+    bad = hostile.penalty(59)
+    bad[mf.PENALTY_HEADER.index("处罚决定日期")] = "2016年2月30日"
+    source.write_text(mf.csv_text([mf.PENALTY_HEADER] + [hostile.penalty(n) for n in range(50, 59)] + [bad]), encoding="utf-8")
+    folder = {"data": package.parent / "data", "inbox": tmp_path / "inbox", "tmp": tmp_path / "tmp"}[where]
+    saved = shutil.copytree(folder, tmp_path / "saved")
+    d, s = shlex.quote(str(folder)), shlex.quote(str(saved))
+    if how == "full" and where == "tmp":  # room for tempfile's probe, not for the staged package
+        mount = f"mount -t tmpfs -o size=8k tmpfs {d}"
+    elif how == "full":
+        mount = f"mount -t tmpfs -o size=1m tmpfs {d} && cp -a {s}/. {d}/ && (dd if=/dev/zero of={d}/.filler bs=4k 2>/dev/null || true)"
+    else:
+        mount = f"mount --bind {d} {d} && mount -o remount,bind,ro {d}"
+    env = {**os.environ, "PYTHONPATH": str(paths.ROOT), "TMPDIR": str(tmp_path / "tmp")}
+    result = subprocess.run(["unshare", "-Urm", "sh", "-c", f'{mount} && exec "$0" -c "$1" "$2" "$3"',
+                             sys.executable, IN_NAMESPACE, str(source), str(package)],
+                            check=False, capture_output=True, text=True, env=env, cwd=paths.ROOT)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout.splitlines()[-1])
+    assert got["after"] == got["before"] and not got["written"] and got["exit"] == 2
+    assert cause[0] in got["zh"] and cause[1] in got["en"], got["zh"]
+    named = {"data": package.parent / "data" / "penalties.csv", "inbox": source.with_name("mostly-good.quarantine.csv"),
+             "tmp": tmp_path / "tmp"}[where]
+    assert str(named) in got["zh"] and str(named) in got["en"]
+    assert "✗ 无法写入" in got["summary"]

@@ -32,6 +32,13 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "无法确定措施编号：数据中没有名为“{value}”的措施；请填写“措施编号”（英文小写和短横线）及英文名称",
         "Cannot tell the measure ID: no measure named '{value}' in the dataset; fill in 措施编号 (lower-case English with hyphens) and the English name",
     ),
+    "formula-cell": (
+        "error",
+        ("该单元格是公式“{value}”{detail}：导入只收录输入的值，因为公式的结果可能没有保存在文件中，也可能已过期；"
+         "请在 Excel 中复制该列，“选择性粘贴 → 数值”，保存后再导入"),
+        ("The cell holds the formula '{value}'{detail}: ingest takes typed values only, since a formula's result may be "
+         "missing from the file or stale; in Excel copy the column, Paste Special → Values, save and ingest again"),
+    ),
     "package-invalid": (
         "error",
         "加入本文件的记录后数据包将无效：{detail}；为此本文件没有写入任何记录",
@@ -70,10 +77,14 @@ class Finding:
     severity: str = "error"
 
     @classmethod
-    def ingest(cls, code: str, row: int | None, field: str | None, column: str, value: str, detail: str = "") -> Finding:
+    def ingest(cls, code: str, row: int | None, field: str | None, column: str, value: str,
+               detail: str | tuple[str, str] = "") -> Finding:
+        """`detail` is one text for both messages, or (Chinese, English)."""
         severity, zh, en = CATALOGUE[code]
         safe = shown(value)
-        return cls(code, row, field, column, safe, zh.format(value=safe, detail=detail), en.format(value=safe, detail=detail), severity)
+        zh_detail, en_detail = (detail, detail) if isinstance(detail, str) else detail
+        return cls(code, row, field, column, safe, zh.format(value=safe, detail=zh_detail),
+                   en.format(value=safe, detail=en_detail), severity)
 
     def __post_init__(self):
         self.message_zh, self.message_en = redact(self.message_zh), redact(self.message_en)

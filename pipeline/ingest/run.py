@@ -13,12 +13,24 @@ One run:
    as Excel shows it); a row with any error is rejected with every reason, warnings do
    not reject.  When rows were rejected, the package with only the accepted rows is
    validated again before anything is written (the gate);
-3. save outputs: the accepted rows appended to the dataset's CSV (one atomic replace);
-   rejected rows into `<input stem>.quarantine.csv` beside the input (UTF-8 with BOM for
-   Excel); a summary and the next command.  `--dry-run` writes nothing.  The input file
-   is only read.
+3. save outputs: the accepted rows appended to the dataset's CSV (one atomic replace,
+   write.py: a full disk or a read-only folder leaves it as it was and says so);
+   rejected rows into `<input stem>.quarantine.csv` beside the input as the clerk named
+   it (not beside a symbolic link's target), UTF-8 with BOM for Excel, every cell
+   neutralised against spreadsheet formulas; a summary and the next command.  A file of
+   that name which this tool did not write for this input is never overwritten or
+   deleted.  `--dry-run` writes nothing.  The input file is only read.
 
 Every row read is accepted, rejected or a duplicate; blank rows are not rows.
+
+Formula cells (XLSX): a row whose ingested cell holds a formula is rejected
+(`formula-cell`), with or without a value cached in the file.  Without one, the cell
+reads as empty and a fine of `=0.5+0.5` would pass as no fine.  With one, the value is
+whatever Excel last computed: a file written by a script, or edited by a program that
+does not recalculate, keeps a stale or wrong result, and a published figure must be
+one the agency typed.  The message shows the formula and the cached value; the fix is
+Paste Special → Values.  Formulas in columns that are not ingested (a 序号 of =ROW()-3)
+reject nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +58,13 @@ from pipeline.ingest.normalize import (
     trim,
 )
 from pipeline.ingest.read import ReadError, Workbook, read_file
+from pipeline.ingest.write import (
+    QUARANTINE_HEADER,
+    WriteError,
+    atomic_write,
+    csv_for_people,
+    is_own_quarantine,
+)
 
 TARGETS = {"penalties": "penalties", "blacklist": "blacklist", "campaign": "campaign_results"}
 DATE_HINT = ("可写作 2015-06-01、2015年6月1日、二〇一五年六月一日、2015.6.1 或 2015/6/1",
@@ -87,7 +106,9 @@ class Outcome:
     warnings: list[Finding] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
     quarantine: Path | None = None
+    quarantine_written: bool = False
     quarantine_removed: bool = False
+    quarantine_foreign: bool = False  # a file of the quarantine's name that this tool did not write for this input
     dataset: Path | None = None
     written: bool = False
     dry_run: bool = False
@@ -152,10 +173,14 @@ def pick_sheet(workbook: Workbook, al: Aliases, sheet_name: str | None) -> Heade
 
 def build_candidates(header: HeaderMap, fields: list[dict], resource: str, existing: list[dict], out: Outcome) -> list[Candidate]:
     by_field = header.by_field()
-    numeric = header.sheet.numeric
+    numeric, formulas = header.sheet.numeric, header.sheet.formulas
+    in_row: dict[int, list[int]] = {}
+    for r, c in formulas:
+        in_row.setdefault(r, []).append(c)
     candidates = []
     for number, cells in header.data:
-        if not any(trim(c) for c in cells):
+        # A formula without a cached value reads as empty but is not: its row is a row.
+        if not any(trim(c) for c in cells) and all(formulas[number, c][1] is not None for c in in_row.get(number, ())):
             out.blank_rows += 1
             continue
         out.rows_read += 1
@@ -171,6 +196,15 @@ def build_candidates(header: HeaderMap, fields: list[dict], resource: str, exist
             cand.values[name] = cell.value
             if cell.code:
                 cand.findings.append(Finding.ingest(cell.code, number, name, col.where, raw[name]))
+                cand.covered.add(name)
+                cand.values[name] = ""
+        for name, col in by_field.items():
+            if (number, col.index) in formulas:  # see the module docstring: any formula, cached value or not
+                formula, cached = formulas[number, col.index]
+                detail = ((f"（文件中保存的计算结果为“{shown(cached)}”）", f" (cached result in the file: '{shown(cached)}')")
+                          if cached is not None else ("（文件中没有保存计算结果）", " (no result saved in the file)"))
+                cand.findings = [f for f in cand.findings if f.field != name]  # the formula is the one problem
+                cand.findings.append(Finding.ingest("formula-cell", number, name, col.where, formula, detail))
                 cand.covered.add(name)
                 cand.values[name] = ""
         if resource == "blacklist":
@@ -329,10 +363,16 @@ def validate_rows(package: Path, descriptor: dict, res: dict, dataset: Path, nam
     from pipeline.validate import validate_package
 
     content = dataset_bytes(dataset, names, rows)
-    with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-        staged = stage(package, descriptor, res["path"], content, Path(tmp))
-        report, con = validate_package(staged, on_date=on_date)
-        con.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
+            staged = stage(package, descriptor, res["path"], content, Path(tmp))
+            report, con = validate_package(staged, on_date=on_date)
+            con.close()
+    except OSError as exc:  # the staged copy lives in the temporary folder: a full /tmp stops here
+        # shutil names the copy's destination in filename2, its source in filename
+        raise WriteError(Path(exc.filename2 or exc.filename or tempfile.gettempdir()), exc,
+                         ("校验用的临时副本无法写入，没有写入任何文件", "the staged copy for validation could not be written; nothing was written"),
+                         ) from exc
     # Messages may name files: name the real package's, so findings compare with its own.
     for e in report.errors:
         e.message_zh = e.message_zh.replace(str(staged.parent), str(package.parent))
@@ -408,7 +448,9 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
     from pipeline.validate import build_date
 
     # -- load inputs -----------------------------------------------------------
-    path, package = Path(path).resolve(), Path(package).resolve()
+    # The input as the clerk named it (absolute, symbolic links kept): its quarantine file
+    # goes beside that name, where the clerk will look, not beside the link's target.
+    path, package = Path(os.path.abspath(path)), Path(package).resolve()
     resource = TARGETS.get(into, into)
     out = Outcome(path, resource, dry_run=dry_run, quarantine=path.with_name(f"{path.stem}.quarantine.csv"))
     on_date = on_date or build_date()
@@ -438,7 +480,11 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
     batch = sort_out_duplicates(candidates, existing, fields, pk, header, out)
     found, rest, content = {}, [], b""
     if batch:  # nothing new (a second run of the same file): nothing to validate
-        report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in batch], on_date)
+        try:
+            report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in batch], on_date)
+        except ReadError as exc:
+            out.error = exc
+            return out
         out.error = unvalidated(report, resource, package)
         if out.error:
             return out
@@ -468,7 +514,11 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
     problems = new_errors(rest)
     if not problems and accepted and len(accepted) < len(batch):
         # The gate: the package exactly as it will be written.
-        report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in accepted], on_date)
+        try:
+            report, content = validate_rows(package, descriptor, res, out.dataset, names, [c.values for c in accepted], on_date)
+        except ReadError as exc:
+            out.error = exc
+            return out
         out.error = unvalidated(report, resource, package)
         if out.error:
             return out
@@ -486,22 +536,30 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
                     for row, fs in sorted(out.rejected.items())}
 
     # -- save outputs ----------------------------------------------------------
+    out.quarantine_foreign = os.path.lexists(out.quarantine) and not is_own_quarantine(out.quarantine, path.name)
     if dry_run:
+        return out
+    if out.rejected and out.quarantine_foreign:
+        out.error = ReadError(
+            f"{out.quarantine} 已存在，但不是本工具为 {path.name} 写的隔离文件；为免覆盖，没有写入任何文件。请将它改名或移走后重试",
+            f"{out.quarantine} exists but is not the quarantine file this tool wrote for {path.name}; to keep it, "
+            "nothing was written. Rename or move it, then run again")
         return out
     try:
         # The quarantine first: if it cannot be written, the dataset is left as it was.
         if out.rejected:
             write_quarantine(out)
-        elif out.quarantine.exists():
-            out.quarantine.unlink()  # our own file from an earlier run: nothing is rejected now
-            out.quarantine_removed = True
+            out.quarantine_written = True
         if accepted:
-            tmp = out.dataset.with_name(f".{out.dataset.name}.ingest-tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, out.dataset)
+            atomic_write(out.dataset, content, ("数据文件保持原样，没有写入任何记录", "the dataset is as it was, no row was written"))
             out.written = True
-    except OSError as exc:
-        out.error = ReadError(f"无法写入：{exc}", f"Cannot write: {exc}")
+        if not out.rejected and os.path.lexists(out.quarantine) and not out.quarantine_foreign:
+            out.quarantine.unlink()  # ours, from an earlier run: nothing is rejected now
+            out.quarantine_removed = True
+    except WriteError as exc:
+        out.error = exc
+    except OSError as exc:  # the old quarantine file could not be removed
+        out.error = WriteError(out.quarantine, exc, ("已追加的记录保留", "the rows appended are kept"))
     return out
 
 
@@ -519,9 +577,7 @@ def write_quarantine(out: Outcome) -> None:
     personal_fields = {}
     for row, findings in out.rejected.items():
         personal_fields[row] = {n for f in findings if f.code in PERSONAL_CODES for n in (f.field or "").split(",")}
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["输入行号/input_row", "列/column", "字段/field", "值/value", "错误代码/code", "原因/reason"] + labels)
+    lines = [QUARANTINE_HEADER + labels]
     for row, findings in out.rejected.items():
         cells = out.cells[row]
         original = []
@@ -531,10 +587,10 @@ def write_quarantine(out: Outcome) -> None:
                 text = WITHHELD
             original.append(shown(text))
         for f in findings:
-            w.writerow([row, f.column, f.field or "", f.value, f.code, f.reason] + original)
-    tmp = out.quarantine.with_name(f".{out.quarantine.name}.tmp")
-    tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))
-    os.replace(tmp, out.quarantine)
+            # The input's name on every line marks the file as this tool's, for this input.
+            lines.append([row, f.column, f.field or "", f.value, f.code, f.reason, out.input.name] + original)
+    atomic_write(out.quarantine, csv_for_people(lines),
+                 ("数据文件保持原样，没有写入任何记录", "the dataset is as it was, no row was written"))
 
 
 # ---------------------------------------------------------------------------
@@ -619,10 +675,16 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
     else:
         if out.written:
             add(f"已写入 / appended: {_rel(out.dataset)} (+{n_acc} 行 rows)")
-        if out.rejected:
+        if out.quarantine_written:
             add(f"隔离文件 / quarantine: {_rel(out.quarantine)} ({n_rej} 行 rows)")
         elif out.quarantine_removed:
             add(f"已删除上次的隔离文件 / removed the previous quarantine file: {_rel(out.quarantine)}")
+    if out.quarantine_foreign and not out.rejected:
+        add(f"注意 / note: {_rel(out.quarantine)} 不是本工具为此文件写的隔离文件，未改动 / "
+            "is not the quarantine file this tool wrote for this input; left as it is")
+    elif out.quarantine_foreign and out.dry_run:
+        add(f"注意 / note: {_rel(out.quarantine)} 已存在且不是本工具为此文件写的；正式导入前请改名或移走 / "
+            "exists and is not this tool's file for this input; rename or move it before the real run")
     if out.error:
         add(f"✗ {out.error.zh} / {out.error.en}")
         return "\n".join(lines)
