@@ -194,3 +194,21 @@ def test_control_characters_in_a_plan_table_are_refused(package_copy):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("“一批”未给出数量。", "“一批”未给出数量。\x00", 1), encoding="utf-8")
     assert ("control-character", "commitments", "note_zh") in {(e.code, e.resource, e.field) for e in validate(package_copy).errors}
+
+
+@pytest.mark.parametrize("url", ['https://example.invalid/x>){: onclick="alert(1)" }',
+                                 'https://example.invalid/a"><svg onload=alert(1)>',
+                                 "javascript:alert(1)//https://example.invalid/",
+                                 "https://example.invalid/a b", "https://exa mple.invalid/"])
+def test_a_malformed_url_is_refused_by_validation(fictional_package, url):
+    # Guards against a URL that passed the old pattern (^https?://.+$) and then either became
+    # a live onclick on the page or made MkDocs abort the whole build with no message.
+    path = fictional_package.parent / "data" / "blacklist.csv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows[0]["source_url"] = url
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    assert ("pattern", 2, "source_url") in {(e.code, e.row, e.field) for e in validate(fictional_package).errors}
