@@ -243,6 +243,9 @@ def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.da
     pkg = {k: descriptor[k] for k in keep if k in descriptor}
     pkg["created"] = f"{build_date.isoformat()}T00:00:00+08:00"
     resources = []
+    # A resource may carry its own licence note (the plan's text: copyright status unknown,
+    # not CC0); every file made from it carries the note too.
+    own = {r["name"]: {"licenses": r["licenses"]} for r in descriptor["resources"] if r.get("licenses")}
 
     def file_entry(rel: str, **extra) -> dict:
         p = out / rel
@@ -252,12 +255,12 @@ def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.da
         s = schemas[name]
         resources.append({"name": name, "type": "table", "title": s["title"], "title_en": s.get("title_en"),
                           "description": s["description"], "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                          "rows": counts[name], **file_entry(f"csv/{name}.csv"), "schema": s["schema"]})
+                          "rows": counts[name], **file_entry(f"csv/{name}.csv"), **own.get(name, {}), "schema": s["schema"]})
     for name, _, _ in PUBLIC_TABLES:
         for sub, (fmt, media, title) in FILE_FORMATS.items():
             ext = "csv" if sub == "csv-excel" else fmt
             resources.append({"name": f"{name}.{sub}", "type": "file", "title": f"{schemas[name]['title']}：{title}",
-                              "format": fmt, "mediatype": media, **file_entry(f"{sub}/{name}.{ext}")})
+                              "format": fmt, "mediatype": media, **file_entry(f"{sub}/{name}.{ext}"), **own.get(name, {})})
     resources.append({"name": "workbook", "type": "file", "title": "全部表格（Excel 工作簿）/ All tables as one Excel workbook",
                       "format": "xlsx", "mediatype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       **file_entry(f"{BASENAME}.xlsx")})
@@ -266,7 +269,7 @@ def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.da
     src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
     resources.append({"name": "source_text", "type": "file", "title": src["title"], "title_en": src.get("title_en"),
                       "format": "txt", "mediatype": "text/plain", "encoding": "utf-8",
-                      **file_entry(f"source/{Path(src['path']).name}")})
+                      **file_entry(f"source/{Path(src['path']).name}"), **own.get("source_text", {})})
     pkg["resources"] = resources
     return pkg
 

@@ -822,7 +822,11 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
     lic = (pkg.get("licenses") or [{}])[0]
     lic_zh = (lic.get("title") or lic.get("name", "")).split(" / ")[0]
     out.append(f"数据包“{esc(pkg['title'])}”，版本 {esc(pkg.get('version', ''))}，构建日期 {d.build_date.isoformat()}。"
-               f"许可：{esc(lic_zh)}。全部{len(all_files)}个文件都从本站下载，下面每个文件都附大小和 SHA-256 校验和。\n")
+               f"许可：{esc(lic_zh)}"
+               + ("（" + "、".join(sorted(own)) + "除外：规划原文的印发机关未知，著作权状态见"
+                  + link("原文页", md, "source.md") + "）" if (own := [r["name"] for r in d.descriptor["resources"]
+                                                                     if r.get("licenses")]) else "")
+               + f"。全部{len(all_files)}个文件都从本站下载，下面每个文件都附大小和 SHA-256 校验和。\n")
     zb, _ = extra_files[zip_name]
     out.append(f"**一次下载全部：**{ctx.download(md, zip_name, zip_name)}（{size(zb)}）\n")
     out.append("## 描述文件和校验和 {#package}\n")
@@ -893,6 +897,8 @@ def source(ctx: Context) -> None:
                    + (f"\n    - 已知的只有网页栏目文字（{link(src['page_breadcrumb_passage_id'], md, 'source.md#' + src['page_breadcrumb_passage_id'])}）："
                       f"“{esc(src['page_breadcrumb'])}”。{esc(zh_part(src['page_breadcrumb_note']))}\n"
                       if src.get("page_breadcrumb") else "\n"))
+    if src.get("copyright_zh"):
+        out.append(f"著作权：{esc(src['copyright_zh'])}本站整理的数据以 CC0 发布，这份原文和它的段落表不在其内。\n")
 
     passages = d.passages
     i = 0
