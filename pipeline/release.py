@@ -37,6 +37,25 @@ import duckdb
 from pipeline import paths
 
 PERSONAL = ("penalties", "blacklist")
+# In the committed release record, every cell of these tables is kept only as its sha256
+# ("sha256:<hex>", empty stays empty): enough to see that a published value changed, not
+# enough to read a listing that has come down.  The copy's descriptor marks them.
+HASHED = "x-cells-hashed"
+
+
+def hash_cell(value: str | None) -> str | None:
+    return value if not value else "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def hashed_sql(col: str) -> str:
+    """SQL of hash_cell (DuckDB's sha256 hashes the UTF-8 bytes, as hashlib does)."""
+    return f"CASE WHEN coalesce({col}, '') = '' THEN {col} ELSE 'sha256:' || sha256({col}) END"
+
+
+def _hash_in_place(con, alias: str) -> None:
+    cols = [c[0] for c in con.execute(f'DESCRIBE "{alias}"').fetchall()]
+    select = ", ".join(f'{hashed_sql(chr(34) + c + chr(34))} AS "{c}"' for c in cols)
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{alias}" AS SELECT {select} FROM "{alias}"')
 
 
 class HistoryMissing(RuntimeError):
@@ -92,6 +111,8 @@ def diff_packages(old: Path | None, new: Path) -> dict:
         _read(con, new / res["path"], fields, "n")
         if name in old_res and (old / old_res[name]["path"]).exists():
             _read(con, old / old_res[name]["path"], [f["name"] for f in old_res[name]["schema"]["fields"]], "o")
+            if old_res[name].get(HASHED):  # compare like with like
+                _hash_in_place(con, "n")
         else:
             con.execute('CREATE OR REPLACE TEMP TABLE "o" AS SELECT * FROM "n" LIMIT 0')
         key = lambda a: "concat_ws(', ', " + ", ".join(f'{a}."{k}"' for k in pk) + ")"
@@ -172,6 +193,17 @@ def releases_table(con: duckdb.DuckDBPyConnection, package_dir: Path, pending: d
                      r["rows_changed"], r["summary_zh"], r["changes_json"]])
 
 
+def _write_hashed(src: Path, dest: Path) -> None:
+    import csv
+
+    with open(src, newline="", encoding="utf-8") as f, open(dest, "w", newline="", encoding="utf-8") as g:
+        reader = csv.reader(f)
+        w = csv.writer(g, lineterminator="\n")
+        w.writerow(next(reader))
+        for row in reader:
+            w.writerow([hash_cell(v) for v in row])
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -225,11 +257,17 @@ def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD
     staging = history / f".tmp-{version}"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "package").mkdir(parents=True)
-    shutil.copyfile(package, staging / "package" / "datapackage.json")
-    for res in descriptor["resources"]:  # (the history itself is not a resource: never copied into itself)
+    copy = json.loads(json.dumps(descriptor))
+    for res in copy["resources"]:  # (the history itself is not a resource: never copied into itself)
         dest = staging / "package" / res["path"]
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(package.parent / res["path"], dest)
+        if res["name"] in PERSONAL:
+            _write_hashed(package.parent / res["path"], dest)
+            res[HASHED] = True
+        else:
+            shutil.copyfile(package.parent / res["path"], dest)
+    (staging / "package" / "datapackage.json").write_text(json.dumps(copy, ensure_ascii=False, indent=2) + "\n",
+                                                          encoding="utf-8")
     (staging / "diff.json").write_text(json.dumps(diff, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (staging / "CHANGES.md").write_text(f"# {version}（{on_date.isoformat()}）\n\n{row['summary_zh']}\n", encoding="utf-8")
     files = [(f"data/{p.relative_to(archive)}", p) for p in sorted(archive.rglob("*")) if p.is_file()]

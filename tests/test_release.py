@@ -238,3 +238,31 @@ def test_release_rebuilt_from_a_git_checkout_has_the_same_hashes(tmp_path):
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=paths.ROOT, capture_output=True)
     assert manifests[0] == manifests[1]
     assert manifests[0]["git_commit"] == head.stdout.strip() and manifests[0]["git_dirty"] is False
+
+
+def test_the_committed_record_keeps_no_listing_readable_yet_catches_a_changed_fine(tmp_path, capsys):
+    # Guards against a listing that has come down living on, readable, in the release record
+    # committed to git; the hashed cells still catch a changed value without a correction.
+    package = make_demo_package(tmp_path / "pkg")
+    assert release("0.1.0", package, tmp_path / "out", on_date=DATE, with_site=False) == 0
+    record = package.parent / "releases" / "0.1.0" / "package" / "data"
+    with open(package.parent / "data" / "blacklist.csv", newline="", encoding="utf-8") as f:
+        listed = list(csv.DictReader(f))
+    for name in ("blacklist.csv", "penalties.csv"):
+        text = (record / name).read_text(encoding="utf-8")
+        assert "示例（虚构）" not in text and "sha256:" in text
+    assert all(e["enterprise_name"] not in (record / "blacklist.csv").read_text(encoding="utf-8") for e in listed)
+
+    with open(package.parent / "data" / "penalties.csv", newline="", encoding="utf-8") as f:
+        first = next(csv.DictReader(f))
+    edit_csv(package.parent / "data" / "penalties.csv", ("decision_number", first["decision_number"]), "fine_amount_wan", "99")
+    capsys.readouterr()
+    assert build(package, tmp_path / "out2", on_date=DATE, with_site=False, demo=True) == 1
+    printed = capsys.readouterr().out
+    assert "uncorrected-change" in printed and "fine_amount_wan" in printed and "（已隐去）" in printed
+    append_csv(package.parent / "data" / "corrections.csv", {
+        "correction_id": "2026-11-28-01", "date": "2026-11-28", "kind": "更正", "outcome": "已更正",
+        "resource": "penalties", "record_key": first["decision_number"], "field": "fine_amount_wan",
+        "old_value": first["fine_amount_wan"], "new_value": "99", "reason_zh": "示例（虚构）更正", "reason_en": "",
+        "requested_by": "公众", "passage_id": ""})
+    assert build(package, tmp_path / "out3", on_date=DATE, with_site=False, demo=True) == 0

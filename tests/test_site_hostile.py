@@ -106,6 +106,19 @@ def test_every_page_has_a_content_security_policy(hostile_site):
         assert html.index("Content-Security-Policy") < html.index("<script"), f  # before any script
 
 
+def test_a_script_inside_the_content_is_never_allowed():
+    # Guards against a policy that hashed every inline script of the page: one that got past
+    # the escaping into the content would have been allowed with the template's own.
+    from pipeline.site import csp
+
+    page = ('<html><head><meta charset="utf-8"><script>var t=1</script></head><body>'
+            '<article class="md-content__inner"><script>alert(1)</script></article>'
+            '<script>var u=2</script></body></html>')
+    allowed = csp.inline_script_hashes(page)
+    assert len(allowed) == 2
+    assert csp.inline_script_hashes("<script>alert(1)</script>")[0] not in allowed
+
+
 @pytest.mark.browser
 def test_no_payload_runs_on_load_hover_focus_or_click(hostile_site):
     from tests.browser import launch_chromium, open_page, serve_directory

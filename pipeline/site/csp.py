@@ -26,10 +26,17 @@ _CHARSET = re.compile(r"<meta charset=[\"']?utf-8[\"']?\s*/?>", re.IGNORECASE)
 META_NAME = 'http-equiv="Content-Security-Policy"'
 
 
+# The page's content: what the pipeline wrote from data.  Material's own inline scripts sit
+# in the template around it; a <script> inside it can only be one that got past the
+# escaping, so it is never allowed.
+_CONTENT = re.compile(r"<article\b.*?</article>", re.DOTALL | re.IGNORECASE)
+
+
 def inline_script_hashes(html: str) -> list[str]:
-    """'sha256-…' of every inline script the page would execute, in page order."""
+    """'sha256-…' of every inline script of the page's template (outside the <article> that
+    holds its content) that the page would execute, in page order."""
     out = []
-    for m in _SCRIPT.finditer(html):
+    for m in _SCRIPT.finditer(_CONTENT.sub("", html)):
         attrs = m.group("attrs") or ""
         if re.search(r"\ssrc\s*=", attrs, re.IGNORECASE) or _DATA_TYPE.search(attrs):
             continue
@@ -54,7 +61,8 @@ def policy(hashes: list[str]) -> str:
 
 
 def apply(site_dir: Path) -> int:
-    """Add the policy to every HTML file under site_dir; returns how many.  A page without
+    """Add the policy to every HTML file under site_dir; returns how many.  Only the template's
+    inline scripts are allowed (see inline_script_hashes).  A page without
     a <meta charset> (MkDocs always writes one first) gets it right after <head>."""
     n = 0
     for path in sorted(Path(site_dir).rglob("*.html")):

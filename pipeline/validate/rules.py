@@ -153,7 +153,7 @@ def date_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
         rule("date-order", "display_until", f"{_date('display_until')} <= {_date('listing_date')}",
              "公示截止日期须晚于列入日期 / display-until must be after the listing date")
         rule("display-period", "display_until", f"{_date('display_until')} > {_date('listing_date')} + INTERVAL 3 YEAR",
-             "公示期最长3年（发改办财金〔2019〕527号）/ at most 3 years (NDRC 2019 No. 527)")
+             "名单公示期最长3年（应急管理部令第11号，据报道；见 legal_references）/ at most 3 years (MEM Order No. 11, as reported; see legal_references)")
     if {"listing_date", "removal_date"} <= dates:
         rule("date-order", "removal_date", f"{_date('removal_date')} < {_date('listing_date')}",
              "移出日期不得早于列入日期 / removal cannot precede listing")
@@ -434,18 +434,27 @@ def check_corrections(con, tables: dict[str, Table], previous: Path, errors: lis
         con.execute(f"CREATE OR REPLACE TEMP TABLE {prev} AS SELECT * FROM read_csv(?, header=true, all_varchar=true, "
                     f"nullstr='\x01', quote='\"', escape='\"', delim=',', auto_detect=false, "
                     f"columns=?)", [str(prev_path), {f["name"]: "VARCHAR" for f in res["schema"]["fields"]}])
+        # A release record keeps the tables about people and enterprises as hashed cells
+        # (pipeline/release.py): then today's cells are hashed the same way to compare.
+        hashed = bool(res.get("x-cells-hashed"))
+        cell = (lambda c: f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE 'sha256:' || sha256({c}) END") if hashed else (lambda c: c)
         key = lambda alias: "concat_ws(', ', " + ", ".join(f"{alias}.{q(k)}" for k in pk) + ")"
+        ckey = "concat_ws(', ', " + ", ".join(cell(f"c.{q(k)}") for k in pk) + ")"
         shared = [f["name"] for f in res["schema"]["fields"] if f["name"] in table.field_names() and f["name"] not in pk]
         parts = [f"""SELECT c.rowid + 2 AS row, {key('c')} AS k, {lit(f)} AS field, p.{q(f)} AS old, c.{q(f)} AS new
-                     FROM {table.sql} c JOIN {prev} p ON {key('c')} = {key('p')}
-                     WHERE coalesce(p.{q(f)}, '') <> coalesce(c.{q(f)}, '')""" for f in shared]
+                     FROM {table.sql} c JOIN {prev} p ON {ckey} = {key('p')}
+                     WHERE coalesce(p.{q(f)}, '') <> coalesce({cell(f'c.{q(f)}')}, '')""" for f in shared]
         parts.append(f"""SELECT NULL AS row, {key('p')} AS k, '(row)' AS field, '(row)' AS old, '' AS new FROM {prev} p
-                         WHERE NOT EXISTS (SELECT 1 FROM {table.sql} c WHERE {key('c')} = {key('p')})""")
+                         WHERE NOT EXISTS (SELECT 1 FROM {table.sql} c WHERE {ckey} = {key('p')})""")
         matched = "FALSE"
         if corrections and corrections.loaded:
+            # a removed row of a hashed table is known by its hashed key: hash the record's key parts
+            rkey = ("array_to_string(list_transform(string_split(r.record_key, ', '), lambda x: 'sha256:' || sha256(x)), ', ')"
+                    if hashed else "r.record_key")
+            old = cell("r.old_value")
             matched = f"""EXISTS (SELECT 1 FROM {corrections.sql} r WHERE r.outcome = '已更正' AND r.resource = {lit(name)}
-                          AND r.record_key = d.k AND r.field = d.field
-                          AND (d.field = '(row)' OR (coalesce(r.old_value, '') = coalesce(d.old, '')
+                          AND (r.record_key = d.k OR {rkey} = d.k) AND r.field = d.field
+                          AND (d.field = '(row)' OR (coalesce({old}, '') = coalesce(d.old, '')
                                                      AND coalesce(r.new_value, '') = coalesce(d.new, ''))))"""
         sql = f"SELECT row, k, field, old, new FROM ({' UNION ALL '.join(parts)}) d WHERE NOT {matched} ORDER BY row NULLS LAST, k, field"
         personal = name in ("penalties", "blacklist")
