@@ -185,7 +185,7 @@ def result_cell_12(r: dict) -> str:
 
 
 def result_cell_13(r: dict) -> str:
-    text = f"到{r['target_year']}年累计下降{num(r['reduction_pct'])}%；"
+    text = f"累计下降{num(r['reduction_pct'])}%（到{r['target_year']}年，推定）；"
     if r["target"] is not None:
         text += f"按假定基数推算目标约 {num(r['target'])}{r['unit']}"
     else:
@@ -277,7 +277,8 @@ def home(ctx: Context) -> None:
                    + f"。它们的“达成”只说明没有超过一个宽松的目标。详见{link('十二五结果', md, 'results-12th.md')}。\n")
     out.append("## “十三五”：每项目标的结果 {#fyp13}\n")
     out.append(status_list(md, p13, result_cell_13))
-    out.append(f"2020年目标水平是按明示的假定推算的，见{link('十三五目标', md, 'targets-13th.md')}。\n")
+    out.append(f"表2没有写目标年和基期，2020年和2015年都是按五年规划惯例的推定；目标水平是按明示的假定推算的，"
+               f"见{link('十三五目标', md, 'targets-13th.md')}。\n")
     out.append("## 接着看什么 {#next}\n")
     out.append("\n".join([
         f"- {link('十二五结果', md, 'results-12th.md')}：表1全表、图表和五年合计",
@@ -375,7 +376,8 @@ def targets_13th(ctx: Context) -> None:
                    "本数据包没有2020年实际数，结果均为无数据。")
     out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
     out.append("# “十三五”目标（2016—2020年）\n")
-    out.append("规划表2只给出每项指标到2020年的“累计降幅”，没有写基期，也没有写目标数值。"
+    out.append("规划表2只给出每项指标“十三五”时期的“累计降幅”，没有写基期和目标年，也没有写目标数值"
+               "（本站按五年规划惯例取2015年为基期、2020年为目标年，这是推定）。"
                "规划本身没有2020年的实际数，本数据包也还没有从其他文件收录2020年的实际数，所以下面每一项的结果都是"
                f"{status_badge('无数据')}——既不能说达成，也不能说未达成。\n")
     out.append(fig.markdown(md))
@@ -389,7 +391,7 @@ def targets_13th(ctx: Context) -> None:
          for r in p13],
         ["r", "l", "r", "r", "r", "l", "l", "l"]))
     out.append("## 2020年目标水平怎样推算 {#assumptions}\n")
-    out.append(f"目标水平 = 2015年基数 ×（1 − 累计降幅）。这需要两个假定，规划本身都没有写明：一是基期为2015年（五年规划的惯例）；"
+    out.append(f"目标水平 = 2015年基数 ×（1 − 累计降幅）。这需要两个假定，规划本身都没有写明：一是基期为2015年、目标年为2020年（五年规划的惯例）；"
                f"二是表2指标的2015年基数可以取自表1的某项指标。下面逐项写明所作的假定，或者为什么没有基数。"
                f"{len(with_level)}项有基数，{len(p13) - len(with_level)}项没有。\n")
     for r in p13:
@@ -750,8 +752,8 @@ def blacklist(ctx: Context, collected: int) -> None:
                "本项目只读到其中一部分原文，凡是只见于报道的内容都标明“据报道”。\n")
     by_regime = {r["regime"]: r for r in d.legal if r["regime"]}
     for regime, heading, anchor in (("2023", "2023年10月1日起：严重失信主体名单", "rules-2023"),
-                                    ("2017", "2017年起：联合惩戒实施办法", "rules-2017"),
-                                    ("2015", "2015年起：不良记录“黑名单”管理暂行规定", "rules-2015")):
+                                    ("2017", "2017年印发：联合惩戒实施办法", "rules-2017"),
+                                    ("2015", "2015年印发：不良记录“黑名单”管理暂行规定", "rules-2015")):
         ref = by_regime.get(regime)
         if ref:
             out.append(f"### {heading} {{#{anchor}}}\n")
@@ -772,8 +774,9 @@ def blacklist(ctx: Context, collected: int) -> None:
     out.append("这些文件都不在规划之内，规划也没有提到它们；官方网址本项目未能核对，不列出。"
                "引用时请以发文机关公布的原文为准，并留意它们是否已被修改或废止（本项目没有核对现行有效性）。\n")
     out.append("### 如何提出异议 {#objections}\n")
-    out.append("- 对列入决定不服：按决定书载明的救济期限和途径申请行政复议或者提起行政诉讼（每条记录的“救济期限和途径”）。\n"
-               "- 提前移出：2023年规定下，据报道列入满12个月可以向作出决定的部门申请；2015年、2017年规定中有没有提前移出的条款，本项目没有核对到。\n"
+    out.append("- 对列入决定不服：可按决定书载明的救济途径（如有，见每条记录的“救济期限和途径”）申请行政复议或提起行政诉讼；"
+               "本项目没有核对相关条文。\n"
+               "- 提前移出：2023年规定下，据报道列入满12个月可以申请提前移出；2015年、2017年规定中有没有提前移出的条款，本项目没有核对到。\n"
                "- 本站数据有误（例如应已撤下的条目仍在显示，或与机关公示不一致）：以作出决定机关的公示为准；"
                f"更正方式见{link('关于', md, 'about.md')}。\n")
     out.append("## 查询和下载 {#data}\n")

@@ -109,10 +109,10 @@ def reductions_chart(ctx: Context) -> Figure:
     rows = ctx.data.plan_rows("十三五")
     bars = [charts.LabelledBar(label=r["name_zh"], value=r["reduction_pct"], text=f"{num(r['reduction_pct'])}%",
                                category="数值") for r in rows]
-    summary = ("表2要求到2020年各项指标累计下降：" + "；".join(f"{r['name_zh']}{num(r['reduction_pct'])}%" for r in rows)
-               + "。本数据包没有2020年实际数，各项结果均为无数据。")
-    chart = charts.labelled_bar_chart("到2020年的累计降幅目标（表2）", bars,
-                                      subtitle="单位：%（表2“累计降幅”）", description=summary)
+    summary = ("表2要求“十三五”时期各项指标累计下降：" + "；".join(f"{r['name_zh']}{num(r['reduction_pct'])}%" for r in rows)
+               + "。表2没有写目标年，按五年规划惯例推定为2020年；本数据包没有2020年实际数，各项结果均为无数据。")
+    chart = charts.labelled_bar_chart("“十三五”累计降幅目标（表2）", bars,
+                                      subtitle="单位：%（表2“累计降幅”；目标年按惯例推定为2020年）", description=summary)
     return render(chart, "targets-13th-reductions", summary, ctx.docs)
 
 

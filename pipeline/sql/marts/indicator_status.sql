@@ -99,12 +99,16 @@ final as (
                        || '，目标本身允许数字' || worse_zh || '。'
                    else '' end
             when target is not null then
-                '规划要求到' || cast(target_year as varchar) || '年' || name_zh || '累计下降' || fmt_num(reduction_pct)
-                || '%，按' || cast(baseline_year as varchar) || '年基数' || fmt_num(baseline) || unit || '推算，目标约为'
-                || fmt_num(target) || unit || '（基数为假定，见说明）；本数据包尚无' || cast(target_year as varchar) || '年实际数。'
+                -- table 2 names neither a base year nor a target year: both are assumed (see the note)
+                '规划要求' || name_zh || '累计下降' || fmt_num(reduction_pct)
+                || '%（目标年' || cast(target_year as varchar) || '年、基期' || cast(baseline_year as varchar)
+                || '年都是按五年规划惯例的推定），按' || cast(baseline_year as varchar) || '年基数' || fmt_num(baseline) || unit
+                || '推算，目标约为' || fmt_num(target) || unit || '（基数为假定，见说明）；本数据包尚无'
+                || cast(target_year as varchar) || '年实际数。'
             when reduction_pct is not null then
-                '规划要求到' || cast(target_year as varchar) || '年' || name_zh || '累计下降' || fmt_num(reduction_pct)
-                || '%；原文没有' || cast(baseline_year as varchar) || '年基数，无法推算目标水平，本数据包也尚无'
+                '规划要求' || name_zh || '累计下降' || fmt_num(reduction_pct)
+                || '%（目标年' || cast(target_year as varchar) || '年、基期' || cast(baseline_year as varchar)
+                || '年都是按五年规划惯例的推定）；原文没有' || cast(baseline_year as varchar) || '年基数，无法推算目标水平，本数据包也尚无'
                 || cast(target_year as varchar) || '年实际数。'
             else
                 '本数据包没有' || cast(target_year as varchar) || '年' || name_zh || '的实际数或目标，无法判断。'
@@ -118,13 +122,14 @@ final as (
                        || ' level of ' || fmt_num(baseline) || ': it allowed the figure to ' || worse_en || '.'
                    else '' end
             when target is not null then
-                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction by ' || cast(target_year as varchar)
-                || '; from the assumed ' || cast(baseline_year as varchar) || ' baseline of ' || fmt_num(baseline)
+                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction (target year '
+                || cast(target_year as varchar) || ' and base year ' || cast(baseline_year as varchar)
+                || ' both assumed from five-year-plan convention); from the assumed ' || cast(baseline_year as varchar) || ' baseline of ' || fmt_num(baseline)
                 || ', the target is about ' || fmt_num(target) || ' (the baseline is an assumption; see the note); no '
                 || cast(target_year as varchar) || ' actual in this package yet.'
             when reduction_pct is not null then
-                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction by ' || cast(target_year as varchar)
-                || '; the plan gives no ' || cast(baseline_year as varchar) || ' baseline, so no target level can be derived; no '
+                'The plan requires a cumulative ' || fmt_num(reduction_pct) || '% reduction (target year '
+                || cast(target_year as varchar) || ', assumed); the plan gives no ' || cast(baseline_year as varchar) || ' baseline, so no target level can be derived; no '
                 || cast(target_year as varchar) || ' actual in this package yet.'
             else
                 'This package has no ' || cast(target_year as varchar) || ' actual or no target: it cannot be judged.'
