@@ -162,11 +162,14 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
                   file=sys.stderr)
             raise BuildFailed
         descriptor = json.loads(package.read_text(encoding="utf-8"))
-        source = next(r for r in descriptor["resources"] if r["name"] == "source_text")
-        marts = run_models(con, on_date, source["hash"].removeprefix("sha256:"), descriptor.get("version", ""))
+        sources = con.execute("SELECT source_id, sha256 FROM raw.sources ORDER BY rowid").fetchall()
+        # one source: its own sha256 (as published before there were several); more: a digest of all
+        texts = sources[0][1] if len(sources) == 1 else hashlib.sha256(
+            "".join(f"{sid}:{sha}\n" for sid, sha in sorted(sources)).encode()).hexdigest()
+        marts = run_models(con, on_date, texts, descriptor.get("version", ""))
         releases_table(con, package.parent, pending=release)
         print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
-        export_all(con, descriptor, package.parent / source["path"], staging / "data", on_date)
+        export_all(con, descriptor, package.parent, staging / "data", on_date)
         print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
         from pipeline.datasette import write_build_files
 

@@ -17,9 +17,9 @@ def package_path(value: str) -> Path:
 
 
 def cmd_passages(args) -> int:
-    from pipeline.source import passage_rows
+    from pipeline.source import package_passage_rows
 
-    rows = passage_rows(paths.SOURCE_TEXT)
+    rows = package_passage_rows(paths.DATASETS)
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()

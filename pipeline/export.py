@@ -28,6 +28,8 @@ XLSX_MAX_ROWS = 1_000_000  # timestamps inside xlsx and zip: content, not clock,
 PUBLIC_TABLES: list[tuple[str, str, str]] = [
     ("indicator_status", "indicator_status", "mart"),
     ("target_levels_2020", "target_levels_2020", "mart"),
+    ("sources", "stg_sources", "package"),
+    ("plans", "stg_plans", "package"),
     ("indicators", "stg_indicators", "package"),
     ("observations", "stg_observations", "package"),
     ("baseline_links", "stg_baseline_links", "package"),
@@ -113,8 +115,9 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, source_text: Path, out: Path, build_date: dt.date) -> dict:
-    """Write every export under `out`; returns the output datapackage descriptor."""
+def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, package_dir: Path, out: Path, build_date: dt.date) -> dict:
+    """Write every export under `out`; returns the output datapackage descriptor.  The source
+    texts (sources.path, relative to package_dir) are copied to out/source/ as they are."""
     schemas = table_schemas(descriptor)
     for sub in ("csv", "csv-excel", "json", "parquet", "source"):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -134,10 +137,11 @@ def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, source_text: Pa
         con.execute(f"COPY ({typed_sql}) TO '{out / 'json' / f'{name}.json'}' (FORMAT json, ARRAY true)")
         con.execute(f"COPY ({typed_sql}) TO '{out / 'parquet' / f'{name}.parquet'}' (FORMAT parquet, COMPRESSION zstd)")
         counts[name] = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-    shutil.copyfile(source_text, out / "source" / source_text.name)
+    for (rel,) in con.execute("SELECT path FROM stg_sources ORDER BY source_id").fetchall():
+        shutil.copyfile(Path(package_dir) / rel, out / "source" / Path(rel).name)
     write_xlsx(con, schemas, descriptor, out / f"{BASENAME}.xlsx", build_date)
     write_sqlite(con, schemas, out / f"{DB_NAME}.db", build_date)
-    package = output_package(descriptor, schemas, out, build_date, counts)
+    package = output_package(con, descriptor, schemas, out, build_date, counts)
     (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_zip(out, out / f"{BASENAME}.zip")
     write_checksums(out)
@@ -238,8 +242,8 @@ FILE_FORMATS = {
 }
 
 
-def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.date, counts: dict) -> dict:
-    keep = ("$schema", "name", "title", "title_en", "description", "version", "keywords", "licenses", "sources", "source_document")
+def output_package(con, descriptor: dict, schemas: dict, out: Path, build_date: dt.date, counts: dict) -> dict:
+    keep = ("$schema", "name", "title", "title_en", "description", "version", "keywords", "licenses", "sources")
     pkg = {k: descriptor[k] for k in keep if k in descriptor}
     pkg["created"] = f"{build_date.isoformat()}T00:00:00+08:00"
     resources = []
@@ -266,10 +270,10 @@ def output_package(descriptor: dict, schemas: dict, out: Path, build_date: dt.da
                       **file_entry(f"{BASENAME}.xlsx")})
     resources.append({"name": "sqlite", "type": "file", "title": "SQLite 数据库（Datasette 所用）/ SQLite database served by Datasette",
                       "format": "sqlite", "mediatype": "application/vnd.sqlite3", **file_entry(f"{DB_NAME}.db")})
-    src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
-    resources.append({"name": "source_text", "type": "file", "title": src["title"], "title_en": src.get("title_en"),
-                      "format": "txt", "mediatype": "text/plain", "encoding": "utf-8",
-                      **file_entry(f"source/{Path(src['path']).name}"), **own.get("source_text", {})})
+    for (sid, title, rel) in con.execute("SELECT source_id, title, path FROM stg_sources ORDER BY source_id").fetchall():
+        resources.append({"name": f"source.{sid}", "type": "file", "title": f"{title}（全文，按获取时原样）",
+                          "title_en": "Full text, as retrieved", "format": "txt", "mediatype": "text/plain",
+                          "encoding": "utf-8", **file_entry(f"source/{Path(rel).name}"), **own.get("sources", {})})
     pkg["resources"] = resources
     return pkg
 

@@ -268,6 +268,13 @@ def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD
             shutil.copyfile(package.parent / res["path"], dest)
     (staging / "package" / "datapackage.json").write_text(json.dumps(copy, ensure_ascii=False, indent=2) + "\n",
                                                           encoding="utf-8")
+    import csv
+
+    with open(package.parent / "data" / "sources.csv", newline="", encoding="utf-8") as f:
+        for s in csv.DictReader(f):  # the texts every quote is checked against
+            dest = staging / "package" / s["path"]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(package.parent / s["path"], dest)
     (staging / "diff.json").write_text(json.dumps(diff, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (staging / "CHANGES.md").write_text(f"# {version}（{on_date.isoformat()}）\n\n{row['summary_zh']}\n", encoding="utf-8")
     files = [(f"data/{p.relative_to(archive)}", p) for p in sorted(archive.rglob("*")) if p.is_file()]

@@ -1,11 +1,14 @@
-"""Split the plan's full text into citable passages.
+"""Split a source document's text into citable passages.
 
-The retrieved copy is plain text with one block per line and blank lines between
-blocks; tables are laid out one cell per line.  Each passage gets an id derived
-from its place in the document (chapter / section / item, or table / row), so a
-citation such as ``t1-r7`` (表1 row 7) or ``c4-s6-i2`` (四、(六) 2.) keeps
-pointing at the same words as long as the source text is unchanged (its sha256
-is recorded in the package).
+A retrieved copy is plain text with one block per line (blank lines between blocks
+are optional); tables are laid out one cell per line after a caption such as
+"1:…" or "表1…", their width given by the header cells before the row numbered 1.
+Each passage gets an id derived from its place in the document (chapter / section /
+item, or table / row), so a citation such as ``t1-r7`` (表1 row 7) or ``c4-s6-i2``
+(四、(六) 2.) keeps pointing at the same words as long as the text is unchanged (its
+sha256 is recorded in sources.csv).  The first source, the plan, keeps these ids as
+they were published; every other source's ids carry its prefix (``bulletin-2020--c11-p1``),
+so ids are unique across sources.
 
 Quotes cite passages "verbatim after whitespace is collapsed": inside a passage
 every run of whitespace (including the line breaks between table cells) becomes
@@ -21,12 +24,13 @@ from pathlib import Path
 CHINESE_ORDINALS = "一二三四五六七八九十"
 CHAPTER_RE = re.compile(rf"^([{CHINESE_ORDINALS}]+)、")
 SECTION_RE = re.compile(rf"^[(（]([{CHINESE_ORDINALS}]+)[)）]")
-ITEM_RE = re.compile(r"^(\d+)\.")
-TABLE_CAPTION_RE = re.compile(r"^(\d):")
-# Page furniture of the government website, kept so offsets stay exact.
+ITEM_RE = re.compile(r"^(\d+)[.、．]")
+TABLE_CAPTION_RE = re.compile(r"^(?:表\s*)?(\d+)[:：\s]")
+# Page furniture of government websites, kept so offsets stay exact.
 CHROME_LINES = {"访问量:", "扫码浏览"}
-# Table layouts in this document: header cells, then rows of the same width.
-TABLE_WIDTHS = {1: 5, 2: 3}
+CHROME_PREFIXES = ("您当前所在位置", "当前位置")
+# Header cells before a table's first row, at most (a caption followed by prose is no table).
+MAX_TABLE_WIDTH = 12
 
 
 def collapse_ws(text: str) -> str:
@@ -35,8 +39,21 @@ def collapse_ws(text: str) -> str:
 
 
 def ordinal(chinese: str) -> int:
-    """一 -> 1 ... 十 -> 10 (the plan never goes past ten)."""
-    return CHINESE_ORDINALS.index(chinese) + 1 if len(chinese) == 1 else 10 + ordinal(chinese[1:])
+    """一 -> 1 ... 十 -> 10, 十一 -> 11 … 十九 -> 19, 二十 -> 20."""
+    if len(chinese) == 1:
+        return CHINESE_ORDINALS.index(chinese) + 1
+    if chinese[0] == "十":
+        return 10 + ordinal(chinese[1:])
+    tens = CHINESE_ORDINALS.index(chinese[0]) + 1
+    return tens * 10 + (ordinal(chinese[2:]) if len(chinese) > 2 else 0)
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一 … 10 -> 十, 11 -> 十一, 20 -> 二十 (the inverse of ordinal)."""
+    if n <= 10:
+        return CHINESE_ORDINALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_ORDINALS[tens - 1]) + "十" + (CHINESE_ORDINALS[ones - 1] if ones else "")
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,17 @@ def _blocks(text: str):
         offset += len(line) + 1
 
 
-def split_passages(text: str) -> list[Passage]:
+def _table_width(blocks, start: int) -> int | None:
+    """Header cells from blocks[start] up to the block "1" that opens the first row."""
+    for width in range(1, MAX_TABLE_WIDTH + 1):
+        if start + width < len(blocks) and blocks[start + width][3] == "1":
+            return width
+    return None
+
+
+def split_passages(text: str, title: str | None = None, prefix: str = "") -> list[Passage]:
+    """The passages of one document.  `title`: a line equal to it is the title; `prefix`:
+    put before every id (the plan's is empty: its ids were published without one)."""
     blocks = list(_blocks(text))
     out: list[Passage] = []
     chapter = section = item = None
@@ -81,7 +108,7 @@ def split_passages(text: str) -> list[Passage]:
         in_text = kind != "page_chrome"  # the web page's own lines belong to no chapter
         out.append(
             Passage(
-                passage_id=pid,
+                passage_id=prefix + pid,
                 seq=len(out) + 1,
                 kind=kind,
                 chapter=chapter if in_text else None,
@@ -101,9 +128,9 @@ def split_passages(text: str) -> list[Passage]:
     def where() -> str:
         parts = []
         if chapter:
-            parts.append(f"{CHINESE_ORDINALS[chapter - 1]}、")
+            parts.append(f"{chinese_number(chapter)}、")
         if section:
-            parts.append(f"({CHINESE_ORDINALS[section - 1]})")
+            parts.append(f"({chinese_number(section)})")
         if item:
             parts.append(f"{item}.")
         return "".join(parts)
@@ -111,14 +138,13 @@ def split_passages(text: str) -> list[Passage]:
     while i < len(blocks):
         block = blocks[i]
         line = block[3]
-        if i == 0 or line in CHROME_LINES:
+        if line in CHROME_LINES or line.startswith(CHROME_PREFIXES):
             add(f"page-{len([p for p in out if p.kind == 'page_chrome']) + 1}", "page_chrome", "网页栏目", block, block)
-        elif line.startswith("南昌市安全生产“十三五”规划"):
+        elif title and line == title:
             title_seen += 1
             add(f"title-{title_seen}", "title", "标题", block, block)
-        elif m := TABLE_CAPTION_RE.match(line):
+        elif (m := TABLE_CAPTION_RE.match(line)) and (width := _table_width(blocks, i + 1)):
             tno = int(m.group(1))
-            width = TABLE_WIDTHS[tno]
             add(f"t{tno}-caption", "table_caption", f"表{tno} 标题", block, block, table_no=tno)
             header = blocks[i + 1 : i + 1 + width]
             add(f"t{tno}-header", "table_header", f"表{tno} 表头", header[0], header[-1], table_no=tno)
@@ -154,9 +180,28 @@ def split_passages(text: str) -> list[Passage]:
     return out
 
 
-def passages_from_file(path: Path) -> list[Passage]:
-    return split_passages(path.read_text(encoding="utf-8"))
+def passages_from_file(path: Path, title: str | None = None, prefix: str = "") -> list[Passage]:
+    return split_passages(path.read_text(encoding="utf-8"), title=title, prefix=prefix)
 
 
-def passage_rows(path: Path) -> list[dict]:
-    return [asdict(p) for p in passages_from_file(path)]
+def package_passage_rows(package_dir: Path) -> list[dict]:
+    """Rows of passages.csv for every source registered in package_dir/data/sources.csv, in
+    the order of that file."""
+    import csv
+
+    with open(Path(package_dir) / "data" / "sources.csv", newline="", encoding="utf-8") as f:
+        sources = list(csv.DictReader(f))
+    return [row for s in sources
+            for row in passage_rows(Path(package_dir) / s["path"], title=s["title"], prefix=s["passage_id_prefix"],
+                                    source_id=s["source_id"])]
+
+
+def passage_rows(path: Path, title: str | None = None, prefix: str = "", source_id: str | None = None) -> list[dict]:
+    """Rows of passages.csv for one source (source_id first after the id, when given)."""
+    rows = []
+    for p in passages_from_file(path, title, prefix):
+        row = asdict(p)
+        if source_id is not None:
+            row = {"passage_id": row.pop("passage_id"), "source_id": source_id, **row}
+        rows.append(row)
+    return rows

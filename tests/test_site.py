@@ -562,7 +562,7 @@ def test_pages_do_not_name_a_publisher_the_copy_does_not_name(site):
         assert "规划原文是国家机关的文件" not in text and "规划原文为国家机关文件" not in text, path
         assert "规划印发时2020年还没有到来" not in text, path
     source = _text(read(site, "source/"))
-    assert "刊载网站：未知" in source and "印发机关：未知" in source
+    assert "网址：未知" in source and "印发机关：未知" in source and "没有写网站名称" in source
     assert "首页>政府信息公开>法定主动公开内容>规划信息" in source
     about = _text(read(site, "about/"))
     assert "没有写是哪个网站、哪个机关" in about and "推断" in about

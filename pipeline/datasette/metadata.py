@@ -44,6 +44,8 @@ TABLE_PAGES = {
     "blacklist": "blacklist/",
     "blacklist_takedowns": "blacklist/",
     "passages": "source/",
+    "sources": "source/",
+    "plans": "",
     "corrections": "changelog/",
     "releases": "changelog/",
     "build_info": "changelog/",
@@ -55,7 +57,7 @@ AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns", "penalty_stats
 # Tables of national documents outside the plan (context, not figures of the plan).
 EXTERNAL_TABLES = {"legal_references"}
 # Tables that record this project's own work.
-PROJECT_TABLES = {"corrections", "releases", "build_info"}
+PROJECT_TABLES = {"corrections", "releases", "build_info", "sources"}
 
 # Units of every numeric column ((zh, en)); "see unit" columns carry their unit per row.
 SEE_UNIT = ("见 unit 列", "see the unit column")
@@ -70,6 +72,7 @@ UNITS: dict[str, dict[str, tuple[str, str]]] = {
                            "baseline_value": SEE_UNIT, "target_level": SEE_UNIT},
     "observations": {"period_start": YEAR, "period_end": YEAR, "base_year": YEAR, "value": SEE_UNIT},
     "baseline_links": {"baseline_year": YEAR},
+    "plans": {"start_year": YEAR, "end_year": YEAR, "base_year": YEAR},
     "campaign_results": {"year": YEAR, "value": SEE_UNIT, "amount_yuan": ("元", "yuan")},
     "commitments": {"value": SEE_UNIT, "due_year": YEAR},
     "enforcement_results": {"year": YEAR, "value": SEE_UNIT},
@@ -107,7 +110,8 @@ FACETS = {
     "penalty_stats": ["decision_year", "penalty_category", "amount_range"],
     "blacklist": ["regime", "deciding_authority"],
     "blacklist_takedowns": ["reason_zh", "regime", "deciding_authority"],
-    "passages": ["kind", "chapter"],
+    "passages": ["source_id", "kind", "chapter"],
+    "sources": ["kind"],
     "corrections": ["kind", "outcome", "resource", "requested_by"],
 }
 # Default order: ("sort" | "sort_desc", column).  Tables not listed keep their primary key order.

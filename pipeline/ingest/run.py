@@ -338,10 +338,14 @@ def dataset_bytes(dataset: Path, names: list[str], rows: list[dict]) -> bytes:
 
 
 def stage(package: Path, descriptor: dict, res_path: str, content: bytes, dest: Path) -> Path:
-    """A copy of the package in dest: every file linked, the target CSV replaced by content."""
+    """A copy of the package in dest: every file linked, the target CSV replaced by content.
+    (Every file of the package folder, not only the resources: the source texts that
+    sources.csv names are checked too.)"""
     base = package.parent
-    for res in descriptor.get("resources", []):
-        p = res.get("path")
+    files = [p.relative_to(base).as_posix() for p in sorted(base.rglob("*"))
+             if p.is_file() and p != package and "releases" not in p.relative_to(base).parts
+             and not p.name.endswith(".quarantine.csv")]
+    for p in [r.get("path") for r in descriptor.get("resources", [])] + files:
         if not isinstance(p, str):
             continue
         target = dest / p

@@ -80,7 +80,7 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     pages.enforcement(ctx, penalties_collected)
     pages.blacklist(ctx, blacklist_collected)
     pages.downloads(ctx, extra_files)
-    pages.source(ctx)
+    pages.sources_pages(ctx)
     pages.changelog(ctx)
     pages.api(ctx)
     sitemap = f"\nSitemap: {ctx.site_url}sitemap.xml\n" if ctx.site_url else ""

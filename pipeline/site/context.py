@@ -43,6 +43,7 @@ class Context:
     queries: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+    _passages: dict | None = None
 
     # -- writing -------------------------------------------------------------
     def write(self, md_path: str, text: str) -> None:
@@ -78,16 +79,31 @@ class Context:
         return f"{self.datasette}{DB_NAME}" if self.datasette else None
 
     def passage(self, passage_id: str) -> dict:
-        for p in self.data.passages:
-            if p["passage_id"] == passage_id:
-                return p
-        raise KeyError(f"site: no passage {passage_id!r} (cited but not in passages)")
+        if self._passages is None:
+            self._passages = {p["passage_id"]: p for p in self.data.passages}
+        try:
+            return self._passages[passage_id]
+        except KeyError:
+            raise KeyError(f"site: no passage {passage_id!r} (cited but not in passages)") from None
+
+    def source_md(self, source_id: str) -> str:
+        """The page of a source's text: the plan's (its passage ids carry no prefix) is
+        source.md, as published; every other source's is sources/<id>.md."""
+        row = next((s for s in self.data.sources if s["source_id"] == source_id), None)
+        return "source.md" if row is None or not row["passage_id_prefix"] else f"sources/{source_id}.md"
+
+    def source_title(self, source_id: str) -> str:
+        row = next((s for s in self.data.sources if s["source_id"] == source_id), None)
+        return row["title"] if row else source_id
 
     def src(self, from_md: str, passage_id: str, label: str | None = None) -> str:
-        """Markdown link to a passage on the source page: [原文 表1 第7行](source.md#t1-r7)."""
+        """Markdown link to a passage on its source's page: [原文 表1 第7行](source.md#t1-r7).
+        A passage of a source other than the plan is labelled with that source's title."""
         p = self.passage(passage_id)
-        text = label or f"原文 {p['locator_zh']}"
-        return f"[{esc(text)}]({rel(from_md, 'source.md#' + passage_id)})"
+        page = self.source_md(p["source_id"])
+        if label is None:
+            label = f"原文 {p['locator_zh']}" if page == "source.md" else f"{self.source_title(p['source_id'])} {p['locator_zh']}"
+        return f"[{esc(label)}]({rel(from_md, page + '#' + passage_id)})"
 
     def download(self, from_md: str, data_path: str, label: str) -> str:
         """Link to a file of the data package, served from downloads/ on this site."""

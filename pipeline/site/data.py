@@ -52,7 +52,12 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
                  "summary_zh"},
     "stg_corrections": {"correction_id", "date", "kind", "outcome", "resource", "record_key", "field", "old_value",
                         "new_value", "reason_zh", "requested_by", "passage_id"},
-    "stg_passages": {"passage_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
+    "stg_sources": {"source_id", "title", "kind", "issuer", "issuer_note", "document_number", "document_number_note",
+                    "date", "date_note", "url", "url_note", "retrieved_date", "retrieved_note", "path", "sha256",
+                    "passage_id_prefix", "note_zh", "licence_note_zh"},
+    "stg_plans": {"plan_id", "name_zh", "name_en", "start_year", "end_year", "base_year", "base_year_note", "source_id",
+                  "page", "note_zh"},
+    "stg_passages": {"passage_id", "source_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
                      "locator_zh", "text"},
 }
 
@@ -89,6 +94,8 @@ class SiteData:
     takedowns: list[Row]                  # blacklist_takedowns: dates and counts only
     legal: list[Row]                      # stg_legal_references: national rules from outside the plan
     passages: list[Row]
+    sources: list[Row] = field(default_factory=list)          # stg_sources, the plan (no passage prefix) first
+    plans: list[Row] = field(default_factory=list)            # stg_plans, oldest first
     releases: list[Row] = field(default_factory=list)         # the releases table, newest first
     corrections: list[Row] = field(default_factory=list)      # stg_corrections: the 更正 / 异议 log
     files: list[DataFile] = field(default_factory=list)
@@ -171,7 +178,9 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         penalties=_rows(con, "penalties_public"),
         blacklist=_rows(con, "blacklist_public"),
         takedowns=_rows(con, "blacklist_takedowns"),
-        passages=_rows(con, "stg_passages", "ORDER BY seq"),
+        passages=_rows(con, "stg_passages", "ORDER BY source_id, seq"),
+        sources=_rows(con, "stg_sources", "ORDER BY passage_id_prefix <> '', date NULLS FIRST, source_id"),
+        plans=_rows(con, "stg_plans", "ORDER BY start_year, plan_id"),
         releases=_rows(con, "releases", "ORDER BY release_date DESC, version DESC") if _exists(con, "releases") else [],
         corrections=_rows(con, "stg_corrections", "ORDER BY date DESC, correction_id DESC")
         if _exists(con, "stg_corrections") else [],

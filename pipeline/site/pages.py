@@ -131,7 +131,7 @@ def dataset_jsonld(ctx: Context, *, name: str, description: str, md_path: str, f
         "keywords": d.descriptor.get("keywords", []),
         "temporalCoverage": temporal,
         "spatialCoverage": PLACE,
-        "isBasedOn": {"@type": "CreativeWork", "name": d.descriptor["source_document"]["title"],
+        "isBasedOn": {"@type": "CreativeWork", "name": d.sources[0]["title"],
                       "inLanguage": "zh-CN"},
         "distribution": dist,
     }
@@ -857,13 +857,16 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
     out.append("\n".join(file_item(ctx, md, f.path, f"{f.title}（{FORMAT_ZH.get(f.format, f.format)}）", f.bytes, f.sha256)
                          for f in others) + "\n")
     out.append("## 如何引用 {#cite}\n")
-    src = d.descriptor["source_document"]
+    src = d.sources[0]  # the plan
     out.append("引用本数据：\n")
+    where = f"{ctx.page_url(md)}，" if ctx.page_url(md) else ""
     out.append(f"> {PROJECT}：{esc(pkg['title'])}（数据包，版本 {esc(pkg.get('version', ''))}，"
-               f"构建日期 {d.build_date.isoformat()}），{ctx.page_url(md)}，许可 {esc(lic.get('name', ''))}。\n")
+               f"构建日期 {d.build_date.isoformat()}），{where}许可 {esc(lic.get('name', ''))}。\n")
     out.append("引用规划本身：\n")
-    out.append(f"> 《{esc(src['title'])}》，全文（本项目获取的副本，网页栏目文字“{esc(src['page_breadcrumb'])}”）。"
-               "印发机关、印发日期、文号、刊载网站和网址：副本未载明，记为未知（见原文页）。\n")
+    unknown = "、".join(w for k, w in (("issuer", "印发机关"), ("date", "印发日期"), ("document_number", "文号"), ("url", "网址"))
+                       if src.get(k) is None)
+    out.append(f"> 《{esc(src['title'])}》，全文（本项目获取的副本，见原文页）。"
+               + (f"{unknown}：副本未载明，记为未知。" if unknown else "") + "\n")
     out.append("引用某个数字时，请同时给出它的段落编号（如“表1 第7行”），读者可以在原文页核对逐字引文。\n")
     if ctx.ds_db:
         out.append("## 在线查询 {#query}\n")
@@ -876,34 +879,60 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
 # 原文
 # --------------------------------------------------------------------------
 
-def source(ctx: Context) -> None:
-    d, md = ctx.data, "source.md"
-    src = d.descriptor["source_document"]
-    source_file = next(f for f in d.files if f.path.startswith("source/"))
-    description = f"{PLAN}全文，按段落编号；本站引用的规划数字都链接到这里的段落，可以逐字核对。"
+KIND_OF_SOURCE_ZH = {"plan": "规划", "statistical_bulletin": "统计公报", "work_report": "政府工作报告",
+                     "evaluation": "评估报告", "other": "其他文件"}
+
+
+def sources_pages(ctx: Context) -> None:
+    """One page per source's text: the plan's at source.md (published), the rest at sources/<id>.md,
+    and an index of them all at sources/index.md."""
+    for row in ctx.data.sources:
+        source(ctx, row)
+    d, md = ctx.data, "sources/index.md"
+    out = [page_meta(ctx, f"本站的数字引自的{len(d.sources)}份来源文件，每份都有全文和段落编号。")]
+    out.append("# 来源文件\n")
+    out.append(f"本站的数字引自下面{len(d.sources)}份文件。每份的全文按获取时的原样保存，按段落编号，可以逐字核对；"
+               f"不知道的（印发机关、日期、网址等）写明未知。怎样登记新的文件，见{link('方法说明', md, 'methodology.md#new-source')}。\n")
+    out.append(table(["文件", "类型", "日期", "印发机关"], [
+        [link(r["title"], md, ctx.source_md(r["source_id"])), KIND_OF_SOURCE_ZH.get(r["kind"], esc(r["kind"])),
+         str(r["date"]) if r["date"] else "未知", esc(r["issuer"]) if r["issuer"] else "未知"] for r in d.sources]))
+    ctx.write(md, "\n".join(out))
+
+
+def source(ctx: Context, src: dict) -> None:
+    d = ctx.data
+    sid, md = src["source_id"], ctx.source_md(src["source_id"])
+    source_file = next(f for f in d.files if f.path == "source/" + src["path"].split("/")[-1])
+    is_plan_text = md == "source.md"
+    description = (f"{PLAN}全文，按段落编号；本站引用的规划数字都链接到这里的段落，可以逐字核对。" if is_plan_text else
+                   f"《{src['title']}》全文，按段落编号；本站引自它的数字都链接到这里的段落。")
     out = [page_meta(ctx, description)]
     out.append(f"# 原文：{esc(src['title'])}\n")
-    out.append(f"下面是规划全文，按获取时的原样分段（标点、错字都未改动，表格按行排列）。"
+    what = "规划全文" if src["kind"] == "plan" else f"{KIND_OF_SOURCE_ZH.get(src['kind'], '文件')}全文"
+    out.append(f"下面是{what}，按获取时的原样分段（标点、错字都未改动，表格按行排列）。"
                f"每段前的编号是段落编号：本站和数据里的数字都引用这些编号，点击编号可得到该段的链接。"
                f"原文文件：{ctx.download(md, source_file.path, source_file.path.split('/')[-1])}"
-               f"（{size(source_file.bytes)}，SHA-256 `{source_file.sha256}`）。\n")
-    out.append("表格的引文：原文文件里表格的每个单元格各占一行，单元格之间隔一个空行；本站把表格的一行当作一个段落"
-               "（如 `t1-r7`），它的引文是这一行的各单元格按顺序以一个空格连接（如“7 道路交通死亡人数 235 216 221”）。"
-               "所以在原文文件里直接搜索整条表格引文是找不到的，要逐个单元格搜索。\n")
-    unknown = [(k, src.get(f"{k}_note")) for k in ("website", "url", "issue_date", "document_number", "issuing_body")
-               if k in src and src.get(k) is None]
-    if unknown:
-        label = {"website": "刊载网站", "url": "网址", "issue_date": "印发日期", "document_number": "文号",
-                 "issuing_body": "印发机关"}
-        out.append('!!! note "关于这份文件，我们不知道的"\n\n'
-                   + "\n".join(f"    - {label[k]}：未知。{esc(zh_part(note))}" for k, note in unknown)
-                   + (f"\n    - 已知的只有网页栏目文字（{link(src['page_breadcrumb_passage_id'], md, 'source.md#' + src['page_breadcrumb_passage_id'])}）："
-                      f"“{esc(src['page_breadcrumb'])}”。{esc(zh_part(src['page_breadcrumb_note']))}\n"
-                      if src.get("page_breadcrumb") else "\n"))
-    if src.get("copyright_zh"):
-        out.append(f"著作权：{esc(src['copyright_zh'])}本站整理的数据以 CC0 发布，这份原文和它的段落表不在其内。\n")
+               f"（{size(source_file.bytes)}，SHA-256 `{source_file.sha256}`）。"
+               f"其他来源文件见{link('来源文件', md, 'sources/index.md')}。\n")
+    passages = [p for p in d.passages if p["source_id"] == sid]
+    if any(p["kind"] == "table_row" for p in passages):
+        example = next(p for p in passages if p["kind"] == "table_row")
+        out.append("表格的引文：原文文件里表格的每个单元格各占一行；本站把表格的一行当作一个段落"
+                   f"（如 `{example['passage_id']}`），它的引文是这一行的各单元格按顺序以一个空格连接"
+                   f"（如“{esc(example['text'])}”）。所以在原文文件里直接搜索整条表格引文是找不到的，要逐个单元格搜索。\n")
+    label = {"issuer": "印发机关", "document_number": "文号", "date": "日期", "url": "网址", "retrieved_date": "获取日期"}
+    unknown = [(k, src.get(f"{k}_note") if k != "retrieved_date" else src.get("retrieved_note"))
+               for k in label if src.get(k) is None]
+    known = [(k, src[k]) for k in label if src.get(k) is not None]
+    if unknown or known:
+        lines = [f"    - {label[k]}：{ext_link(v, v) if k == 'url' else esc(v)}" for k, v in known]
+        lines += [f"    - {label[k]}：未知。{esc(zh_part(note))}" for k, note in unknown]
+        if src.get("note_zh"):
+            lines.append(f"    - 说明：{esc(src['note_zh'])}")
+        out.append('!!! note "关于这份文件：知道的和不知道的"\n\n' + "\n".join(lines) + "\n")
+    if src.get("licence_note_zh"):
+        out.append(f"著作权：{esc(src['licence_note_zh'])}本站整理的数据以 CC0 发布，这份原文和它的段落表不在其内。\n")
 
-    passages = d.passages
     i = 0
     while i < len(passages):
         p = passages[i]
@@ -921,9 +950,9 @@ def source(ctx: Context) -> None:
             i = j
             continue
         elif kind in ("page_chrome", "title"):
-            label = "网页栏目文字" if kind == "page_chrome" else "标题"
+            label_ = "网页栏目文字" if kind == "page_chrome" else "标题"
             out.append(f'<p class="passage passage--{kind}" id="{pid}"><a class="passage__id" href="#{pid}">{pid}</a> '
-                       f'<span class="passage__label">{label}：</span>{h(text)}</p>\n')
+                       f'<span class="passage__label">{label_}：</span>{h(text)}</p>\n')
         else:
             out.append(f'<p class="passage" id="{pid}"><a class="passage__id" href="#{pid}">{pid}</a> {h(text)}</p>\n')
         i += 1
@@ -997,8 +1026,8 @@ def changelog(ctx: Context) -> None:
     out.append("## 当前数据 {#current}\n")
     out.append(f"- 数据包版本：{esc(d.package_version)}\n"
                f"- 构建日期：{d.build_date.isoformat()}（黑名单和行政处罚的公示期按这一天计算）\n"
-               f"- 规划原文 SHA-256：`{d.descriptor['source_document']['sha256']}`\n"
-               "- 各表行数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + "\n")
+               + "".join(f"- 《{esc(s['title'])}》全文 SHA-256：`{s['sha256']}`\n" for s in d.sources)
+               + "- 各表行数：" + "，".join(f"{k} {v}" for k, v in counts.items()) + "\n")
     ctx.write(md, "\n".join(out))
 
 

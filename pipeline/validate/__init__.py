@@ -170,11 +170,6 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
         if res.get("schema"):
             tables[res["name"]] = Table(res["name"], path, res["schema"])
 
-    source_path = None
-    if "source_text" in {r.get("name") for r in descriptor["resources"]}:
-        rules.check_source(base, descriptor, errors)
-        src = next(r for r in descriptor["resources"] if r["name"] == "source_text")
-        source_path = base / src["path"]
 
     # Identifier check characters are computed in Python (python-stdnum), once per distinct
     # value: each table's run in a thread on its own cursor while DuckDB reads the next table
@@ -200,8 +195,7 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
             errors.extend(found.result())
         cursor.close()
     rules.check_reconciliation(con, tables, errors)
-    if source_path and source_path.exists():
-        rules.check_passages(con, tables, source_path, errors)
+    rules.check_passages(con, tables, rules.source_files(con, tables, base, errors), errors)
     rules.check_citations(con, tables, errors)
     rules.check_requesters(con, tables, errors)
     if previous is not None and (Path(previous) / "datapackage.json").is_file():

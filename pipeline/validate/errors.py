@@ -55,6 +55,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "private-person-named": ("error", "提出方“{value}”像是个人姓名；个人一律写“公众”", "Requester '{value}' looks like a person's name; write 公众 for private persons"),
     # citations
     "quote-not-in-passage": ("error", "引文不在出处段落 {detail} 中", "The quote is not in its passage {detail}"),
+    "passage-source-mismatch": ("error", "段落“{value}”不属于本行的来源文件（{detail}）", "Passage '{value}' belongs to another source than the row's ({detail})"),
     "figure-not-in-quote": ("error", "数字“{value}”不在引文中：{detail}", "Figure '{value}' is not in the quote: {detail}"),
     "table-cell-mismatch": ("error", "数值“{value}”与原表单元格不符：{detail}", "Value '{value}' differs from the table cell: {detail}"),
     "passages-stale": ("error", "passages 表与原文不一致：{detail}；请运行 python -m pipeline passages", "The passages table is out of step with the text: {detail}; run python -m pipeline passages"),

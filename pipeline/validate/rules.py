@@ -211,8 +211,8 @@ def row_checks(table: Table, build_date: dt.date) -> list[RowCheck]:
 
 def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
     """Columns that rules across rows read, beyond keys and identifiers ("*": all of them)."""
-    if table.name in ("campaign_results", "observations", "commitments", "passages"):
-        return "*"  # citations (and reconciliation)
+    if table.name in ("campaign_results", "observations", "commitments", "passages", "sources"):
+        return "*"  # citations (and reconciliation); sources: their files
     if table.name == "corrections":
         return "*"  # requesters, corrections against the previous release
     if table.name == "penalties" and "campaign_results" in tables:
@@ -293,36 +293,52 @@ def figure_in(quote: str, as_written: str) -> bool:
     return re.search(rf"(?<![0-9.]){re.escape(as_written)}(?![0-9]|\.[0-9])", quote) is not None
 
 
-def check_source(package_dir: Path, descriptor: dict, errors: list[ValidationError]) -> str | None:
-    """The source text matches its recorded hash; returns the text."""
-    res = next((r for r in descriptor.get("resources", []) if r.get("name") == "source_text"), None)
-    if res is None:
-        return None
-    path = package_dir / res["path"]
-    if not path.exists():
-        return None  # reported as resource-missing
-    data = path.read_bytes()
-    recorded = str(res.get("hash", "")).removeprefix("sha256:")
-    actual = hashlib.sha256(data).hexdigest()
-    if recorded and recorded != actual:
-        errors.append(ValidationError("source-hash", resource="source_text", file=str(path), detail=f"{recorded[:12]}… ≠ {actual[:12]}…"))
-    return data.decode("utf-8", errors="replace")
+def source_files(con, tables: dict[str, Table], package_dir: Path, errors: list[ValidationError]) -> dict[str, dict]:
+    """Every registered source: its text file exists, is UTF-8 and matches its recorded
+    sha256.  Returns {source_id: {path, title, prefix}} of those that do."""
+    table = tables.get("sources")
+    if not (table and table.loaded):
+        return {}
+    out = {}
+    for rowid, sid, title, rel, sha, prefix in con.execute(
+            f"SELECT rowid, source_id, title, path, sha256, passage_id_prefix FROM {table.sql} ORDER BY rowid").fetchall():
+        where = dict(resource="sources", file=str(table.path), row=rowid + 2)
+        path = package_dir / (rel or "")
+        if not rel or not path.is_file():
+            errors.append(ValidationError("resource-missing", field="path", value=rel, detail=str(path), **where))
+            continue
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if sha and sha != actual:
+            errors.append(ValidationError("source-hash", field="sha256", value=sid, detail=f"{path.name}: {sha[:12]}… ≠ {actual[:12]}…", **where))
+            continue
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            errors.append(ValidationError("encoding-error", field="path", value=rel, detail=f"{path.name}: byte {e.start}", **where))
+            continue
+        out[sid] = {"path": path, "title": title, "prefix": prefix or ""}
+    return out
 
 
-def check_passages(con, tables: dict[str, Table], source_path: Path, errors: list[ValidationError]) -> None:
+def check_passages(con, tables: dict[str, Table], sources: dict[str, dict], errors: list[ValidationError]) -> None:
+    """passages.csv holds exactly the passages each source's text splits into."""
     table = tables.get("passages")
     if not (table and table.loaded):
         return
-    expected = {r["passage_id"]: r for r in passage_rows(source_path)}
+    expected = {r["passage_id"]: r for sid, s in sources.items()
+                for r in passage_rows(s["path"], title=s["title"], prefix=s["prefix"], source_id=sid)}
     actual = {r[0]: r for r in con.execute(f"SELECT passage_id, text, char_start, char_end, rowid FROM {table.sql}").fetchall()}
+    known = set(sources)
     for pid, row in expected.items():
         got = actual.get(pid)
         if got is None:
             errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), field="passage_id", value=pid, detail="缺少段落 / passage missing"))
         elif (got[1], int(got[2] or -1), int(got[3] or -1)) != (row["text"], row["char_start"], row["char_end"]):
             errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), row=got[4] + 2, field="text", value=pid, detail="文字或位置不同 / text or offsets differ"))
+    source_of = dict(con.execute(f"SELECT passage_id, source_id FROM {table.sql}").fetchall())
     for pid, got in actual.items():
-        if pid not in expected:
+        if pid not in expected and source_of.get(pid) in known:
             errors.append(ValidationError("passages-stale", resource="passages", file=str(table.path), row=got[4] + 2, field="passage_id", value=pid, detail="原文中没有该段落 / not in the text"))
 
 
@@ -332,6 +348,7 @@ def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]
     if not (passages and passages.loaded):
         return
     text_of = dict(con.execute(f"SELECT passage_id, text FROM {passages.sql}").fetchall())
+    source_of = dict(con.execute(f"SELECT passage_id, source_id FROM {passages.sql}").fetchall())
     headers = {int(n): t.split(" ") for n, t in con.execute(
         f"SELECT table_no, text FROM {passages.sql} WHERE kind = 'table_header'").fetchall()}
     for name in ("observations", "campaign_results", "commitments"):
@@ -343,6 +360,10 @@ def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]
         for rowid, *values in rows:
             r = dict(zip(cols, values))
             where = dict(resource=name, file=str(table.path), row=rowid + 2)
+            if r.get("source_id") and r.get("passage_id") in source_of and source_of[r["passage_id"]] != r["source_id"]:
+                errors.append(ValidationError("passage-source-mismatch", field="passage_id", value=r["passage_id"],
+                                              detail=f"{source_of[r['passage_id']]} ≠ {r['source_id']}", **where))
+                continue
             _check_row_citation(r, text_of, headers, where, errors)
 
 

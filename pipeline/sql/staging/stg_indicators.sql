@@ -9,6 +9,7 @@ select
     unit_en,
     direction,
     period_kind,
+    series_id,
     passage_id,
     definition_zh,
     definition_en

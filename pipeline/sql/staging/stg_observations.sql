@@ -8,6 +8,7 @@ select
     cast(value as double) as value,
     value_as_written,
     unit,
+    source_id,
     passage_id,
     nullif(table_column, '') as table_column,
     quote,

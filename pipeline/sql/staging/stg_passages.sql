@@ -1,6 +1,7 @@
--- One row per citable passage of the plan (see pipeline/source.py for the id scheme).
+-- One row per citable passage of every source (see pipeline/source.py for the id scheme).
 select
     passage_id,
+    source_id,
     cast(seq as integer) as seq,
     kind,
     try_cast(nullif(chapter, '') as integer) as chapter,
