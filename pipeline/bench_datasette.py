@@ -5,7 +5,9 @@ Runs, each against the same SQLite file built by the pipeline:
 2. ours (`pipeline.datasette.config.datasette_command`: immutable, inspect file, settings,
    plugins) on the same URL, which the response cache answers after the first request;
 3. ours for 60 s on the repeated URL, counting errors, then again while hostile queries loop;
-4. ours with the cache off, rotating URLs, with and without a loop of hostile queries (a cross join).
+4. ours with the cache off, rotating URLs, with and without a loop of hostile queries (a cross join);
+5. the same while 8 hostile visitors loop answers of gigabytes and expressions that keep SQLite busy
+   (issue 13), with the server's peak memory.
 Every run is bounded in time and only talks to 127.0.0.1.
 """
 
@@ -20,6 +22,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -62,9 +65,23 @@ def bench_database(rows: int = 1_000_000) -> Path:
     sys.path.insert(0, str(paths.ROOT))
     from tests.fictional import PENALTY_FIELDS, penalty_rows, write_csv
 
+    def later(value: str, years: int) -> str:
+        if not value:
+            return value
+        day = dt.date.fromisoformat(value)
+        return day.replace(year=day.year + years, day=min(day.day, 28 if day.month == 2 else 31)).isoformat()
+
     def on_display(stream):
-        for r in stream:  # no 公示截止期: every fictional decision is still on display on DATE
-            yield {**r, "publicity_until": ""}
+        # The fictional decisions are dated 2016-2020, and a penalty is public for at most 3
+        # years after its decision (pipeline/sql/marts/penalties_public.sql): each row's dates
+        # move by whole years, its decision into the year before DATE, with no 公示截止期, so
+        # that every row is on display on DATE.
+        for r in stream:
+            decided = dt.date.fromisoformat(r["decision_date"])
+            years = DATE.year - decided.year - ((decided.month, decided.day) > (DATE.month, DATE.day))
+            yield {**r, "decision_date": later(r["decision_date"], years), "valid_until": later(r["valid_until"], years),
+                   "publicity_until": "", "retrieved_date": min(later(r["retrieved_date"], years), DATE.isoformat())
+                   if r["retrieved_date"] else ""}
 
     write_csv(package.parent / "data" / "penalties.csv", on_display(penalty_rows(rows, seed=7)), PENALTY_FIELDS)
     descriptor = json.loads(package.read_text(encoding="utf-8"))
@@ -85,7 +102,10 @@ def bench_database(rows: int = 1_000_000) -> Path:
 class Server:
     def __init__(self, cmd: list[str], port: int):
         self.port = port
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=paths.ROOT)
+        # stderr to a file: hostile requests log errors, and a pipe nobody reads would fill
+        # up and stop the server.
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log, cwd=paths.ROOT)
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
@@ -93,7 +113,8 @@ class Server:
                 return
             except (urllib.error.URLError, OSError):
                 if self.proc.poll() is not None:
-                    raise SystemExit(self.proc.stderr.read().decode())
+                    self.log.seek(0)
+                    raise SystemExit(self.log.read().decode())
                 time.sleep(0.5)
         raise SystemExit("datasette did not start")
 
@@ -103,6 +124,7 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
 
 
 def wrk(url: str, seconds: int, script: Path | None = None) -> dict:
@@ -165,6 +187,83 @@ def under_hostile_load(port: int, measure) -> tuple[dict, list]:
             t.join(40)
 
 
+HOSTILE_VISITORS = 8
+
+
+def hostile_visitor_paths() -> list[str]:
+    """What a hostile visitor loops (issue 13): answers of gigabytes in every format, and
+    expressions of their own that keep SQLite busy (?_where=, ?_facet=, a call that ignores
+    interrupts)."""
+    blobs = "select zeroblob(8000000) as z from penalties limit 60"  # 480 MB; 2.9 GB as JSON
+    cross = "(select count(*) from penalties a, penalties b) > 0"
+    text_columns = ["party_name", "violation_facts", "penalty_content", "decision_number", "legal_basis", "uscc"]
+    return ["/safety.json?" + urllib.parse.urlencode({"sql": blobs}),
+            "/safety.csv?" + urllib.parse.urlencode({"sql": blobs, "_stream": "on"}),
+            "/safety?" + urllib.parse.urlencode({"sql": blobs}),
+            "/safety/penalties.json?" + urllib.parse.urlencode({"_where": cross}),
+            "/safety/penalties.json?" + urllib.parse.urlencode([("_facet", c) for c in text_columns]),
+            "/safety/penalties.json?" + urllib.parse.urlencode({"_search": "危险化学品", "_where": cross}),
+            "/safety.json?" + urllib.parse.urlencode({"sql": "select printf('%.*c%.*c', 2e9, 'x', 2e9, 'x')"})]
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+
+def under_hostile_visitors(port: int, pid: int, measure) -> tuple[dict, dict]:
+    """Run `measure` while HOSTILE_VISITORS clients loop hostile_visitor_paths(); (its result,
+    {status: count of hostile answers, and the peak memory of Datasette and of its sandboxes})."""
+    paths, stop, seen = hostile_visitor_paths(), threading.Event(), []
+    peak = {"before_mb": _rss_mb(pid), "server_mb": 0.0, "sandboxes_mb": 0.0}
+
+    def visitor(i: int) -> None:
+        while not stop.is_set():
+            url = f"http://127.0.0.1:{port}{paths[i % len(paths)]}"
+            i += HOSTILE_VISITORS
+            try:
+                with urllib.request.urlopen(url, timeout=60) as r:
+                    r.read()
+                    seen.append(r.status)
+            except urllib.error.HTTPError as e:
+                e.read()
+                seen.append(e.code)
+            except OSError:
+                seen.append(0)
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak["server_mb"] = max(peak["server_mb"], _rss_mb(pid))
+            peak["sandboxes_mb"] = max(peak["sandboxes_mb"], sum(_rss_mb(c) for c in _children(pid)))
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(HOSTILE_VISITORS)]
+    threads.append(threading.Thread(target=sample))
+    for t in threads:
+        t.start()
+    try:
+        result = measure()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(90)
+    return result, {**peak, "answers": {c: seen.count(c) for c in sorted(set(seen))}}
+
+
 def section_datasette(rows: int = 1_000_000) -> str:
     from pipeline.datasette.config import datasette_command
 
@@ -206,6 +305,7 @@ def section_datasette(rows: int = 1_000_000) -> str:
         wrk(f"http://127.0.0.1:{port}/", 5, script)  # warm-up
         rotating = wrk(f"http://127.0.0.1:{port}/", 30, script)
         under_attack, seen = under_hostile_load(port, lambda: wrk(f"http://127.0.0.1:{port}/", 30, script))
+        visited, hostile = under_hostile_visitors(port, ours.proc.pid, lambda: wrk(f"http://127.0.0.1:{port}/", 30, script))
     finally:
         ours.stop()
 
@@ -238,15 +338,24 @@ Hostile load: two clients looping `select count(*) from penalties a, penalties b
 {row("ours, same filtered page while 2 hostile queries loop, 30 s", same_attacked)}
 {row("ours with the response cache off, 1,000 rotating filtered pages, 30 s", rotating)}
 {row("ours with the response cache off, rotating pages while 2 hostile queries loop, 30 s", under_attack)}
+{row(f"ours with the response cache off, rotating pages while {HOSTILE_VISITORS} hostile visitors loop (below), 30 s", visited)}
 
 - Filtered page: **{same['rps'] / base_default['rps']:.0f}x** the default's requests per second (target ≥ 10x), p99 **{same['p99']:.0f} ms** (target < 150 ms). After the first request the answer comes from the in-process response cache (`plugins/response_cache.py`: the database is immutable, so a URL's answer cannot change).
 - 60 s run: {soak['requests']:,} requests, **{soak['non2xx'] + soak['socket_errors']} errors**.
 - Hostile loop, same page: p99 {same_attacked['p99']:.0f} ms against {same['p99']:.0f} ms without it (**{ratio(same_attacked, same):.2f}x**, target ≤ 2x); the hostile queries were answered {codes(seen_same)} (400 = stopped by `sql_time_limit_ms`).
 - Without the cache, rotating pages: {rotating['rps']:,.0f} req/s, **{rotating['rps'] / base_default['rps']:.1f}x** the default, p99 {rotating['p99']:.0f} ms{" (over the 150 ms target: one Datasette process spends about 5 ms of Python per uncached page, so 32 connections queue; the deployment page describes replicas)" if rotating['p99'] >= 150 else ""}. With the hostile loop: p99 {under_attack['p99']:.0f} ms (**{ratio(under_attack, rotating):.2f}x**), hostile queries answered {codes(seen)}.
 
+Hostile visitors (issue 13): {HOSTILE_VISITORS} clients in turn loop answers of gigabytes (60 blobs of 8 MB, 2.9 GB as JSON, as JSON,
+streamed CSV and HTML through `?sql=`), a cross join of the penalty table through `?_where=` (alone and behind `?_search=`),
+`?_facet=` on six text columns of 1M rows, and `printf('%.*c%.*c', 2e9, 'x', 2e9, 'x')` (a call SQLite does not interrupt).
+Rotating pages' p99 **{visited['p99']:.0f} ms** ({ratio(visited, rotating):.2f}x the calm run); Datasette's memory peaked at
+**{hostile['server_mb']:.0f} MB** ({hostile['before_mb']:.0f} MB before), its two sandbox processes at {hostile['sandboxes_mb']:.0f} MB together;
+hostile answers {hostile['answers']} (400: refused as too large, stopped at the time limit, or killed at the limit plus 0.5 s).
+
 What makes the difference (each plugin in `pipeline/datasette/plugins/` says why, with its measurement): indexes and
 no suggested facets (the default runs a full scan and a query per column for each page); the response cache;
-schema lookups once for the immutable database; the visitor's own SQL on two low-priority threads of its own, with the
+schema lookups once for the immutable database; the visitor's own SQL and expressions on two low-priority lanes of their
+own, each running them in a sandbox process that is killed past the time limit, with bounded memory and results, the
 time limit enforced by a watchdog and interrupted cursors freed in their own thread; httptools and uvloop.
 
 Reproduce: `.venv/bin/python -m pipeline.bench --only datasette` (needs `wrk`: `apt-get install wrk`).

@@ -480,10 +480,11 @@ def test_read_only_immutable_cors_and_settings(datasette):
     # only these plugins, and none that writes (no startup, routes or write queries)
     plugins = get_json(datasette, "-/plugins.json")
     assert sorted(p["name"] for p in plugins) == [
-        "datasette-atom", "immutable_schema.py", "nanchang_links.py", "plain_errors.py", "query_isolation.py",
-        "renamed.py", "request_overhead.py", "response_cache.py", "sqlite_limits.py", "static_metadata.py"]
+        "datasette-atom", "immutable_schema.py", "nanchang_links.py", "no_server_paths.py", "plain_errors.py",
+        "query_isolation.py", "renamed.py", "request_overhead.py", "response_cache.py", "response_limit.py",
+        "sql_sandbox.py", "sqlite_limits.py", "static_metadata.py"]
     hooks = {h for p in plugins for h in p["hooks"]}
-    # register_routes: only the redirects of renamed.py (GET, no data read)
+    # register_routes: only renamed.py's redirects and no_server_paths.py's /-/databases (GET, no data read)
     assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper", "register_routes"}
     queries = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]["queries"]
     assert not any(q.get("write") for q in queries.values())

@@ -13,12 +13,18 @@ the answers cannot either:
 - the schema methods of an immutable Database (table_columns, primary_keys, ...) and
   its queries on sqlite_master / PRAGMAs (not a visitor's own SQL) are answered from
   memory after the first time, a copy each time, so no caller can change what is kept.
+
+Only answers about names the database has are kept: every URL names a table, and
+made-up names (`/safety/x1`, `/safety/x2`, ... each a 404) added entries for ever, 22 MB
+per thousand requests in review.  At most MAX_SQL_ENTRIES queries are kept besides, the
+least recently used dropped first.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections import OrderedDict
 
 import datasette
 import datasette.database as database
@@ -34,6 +40,23 @@ SCHEMA_SQL = re.compile(r"^\s*(pragma\s+(schema_version|table_info|table_xinfo|i
                         r"|select\b[^;]*\bfrom\s+sqlite_master\b[^;]*$)", re.IGNORECASE)
 
 
+MAX_SQL_ENTRIES = 512  # Datasette's own schema queries of safety.db: about 100
+
+
+async def _names(db) -> frozenset:
+    """Every name in the schema (tables, views, indexes, triggers), read once."""
+    names = db.__dict__.get("_nanchang_names")
+    if names is None:
+        rows = (await _original_execute(db, "select name from sqlite_master")).rows
+        names = db.__dict__["_nanchang_names"] = frozenset(r[0] for r in rows)
+    return names
+
+
+async def _about_the_schema(db, values) -> bool:
+    names = await _names(db)
+    return all(v in names for v in values if isinstance(v, str))
+
+
 def _remembered(name: str):
     original = getattr(database.Database, name)
 
@@ -46,9 +69,12 @@ def _remembered(name: str):
         except TypeError:
             return await original(self, *args, **kwargs)
         cache = self.__dict__.setdefault("_nanchang_schema", {})
-        if key not in cache:
-            cache[key] = await original(self, *args, **kwargs)
-        return copy.deepcopy(cache[key])
+        if key in cache:
+            return copy.deepcopy(cache[key])
+        value = await original(self, *args, **kwargs)
+        if await _about_the_schema(self, args[:1]):  # the first argument, if any, is a table or view name
+            cache[key] = copy.deepcopy(value)
+        return value
 
     method.__name__ = name
     method.__doc__ = original.__doc__
@@ -63,10 +89,17 @@ async def execute(self, sql, params=None, truncate=False, custom_time_limit=None
     if self.is_mutable or truncate or not SCHEMA_SQL.match(sql):
         return await _original_execute(self, sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
     key = ("execute", sql, repr(params), page_size)
-    cache = self.__dict__.setdefault("_nanchang_schema", {})
-    if key not in cache:
-        cache[key] = await _original_execute(self, sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
-    kept = cache[key]
+    cache = self.__dict__.setdefault("_nanchang_sql", OrderedDict())
+    kept = cache.get(key)
+    if kept is None:
+        kept = await _original_execute(self, sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
+        values = params.values() if isinstance(params, dict) else params or ()
+        if await _about_the_schema(self, values):
+            cache[key] = kept
+            if len(cache) > MAX_SQL_ENTRIES:
+                cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
     return database.Results(list(kept.rows), kept.truncated, kept.description)
 
 
