@@ -28,6 +28,12 @@ def cmd_passages(args) -> int:
     return 0
 
 
+def cmd_source_add(args) -> int:
+    from pipeline.sources_add import main as source_add_main
+
+    return source_add_main(args)
+
+
 def cmd_validate(args) -> int:
     from pipeline.validate import run_validation
 
@@ -106,6 +112,22 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("passages", help="regenerate datasets/data/passages.csv from the source text")
     p.add_argument("--out", default=str(paths.PASSAGES_CSV))
     p.set_defaults(func=cmd_passages)
+
+    p = sub.add_parser("source", help="register source documents (plans, bulletins, work reports) in the package")
+    source_sub = p.add_subparsers(dest="source_command", required=True)
+    p = source_sub.add_parser("add", help="store a document's text as UTF-8, split it into passages, register it in sources.csv")
+    p.add_argument("file", help="the document as plain text (UTF-8, GB18030 or UTF-16; never modified)")
+    p.add_argument("--id", required=True, help="source id, a slug such as nanchang-bulletin-2020 (passage ids get ID--)")
+    p.add_argument("--title", required=True, help="the document's title, as written (a line equal to it is its title)")
+    p.add_argument("--issuer", help="issuing body (default: empty, noted as not given)")
+    p.add_argument("--date", help="date issued or published, YYYY-MM-DD (default: empty, noted as not given)")
+    p.add_argument("--url", help="where it was published (default: empty, noted as not given)")
+    p.add_argument("--kind", choices=["plan", "statistical_bulletin", "work_report", "evaluation", "other"],
+                   help="kind of document (default: other)")
+    p.add_argument("--retrieved", help="date this copy was retrieved, YYYY-MM-DD (default: empty, noted as not given)")
+    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
+                   help="datapackage.json to register in, or its folder (default: datasets/)")
+    p.set_defaults(func=cmd_source_add)
 
     p = sub.add_parser("validate", help="validate a Data Package (Frictionless + domain rules)")
     p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE),

@@ -8,7 +8,9 @@ item, or table / row), so a citation such as ``t1-r7`` (表1 row 7) or ``c4-s6-i
 (四、(六) 2.) keeps pointing at the same words as long as the text is unchanged (its
 sha256 is recorded in sources.csv).  The first source, the plan, keeps these ids as
 they were published; every other source's ids carry its prefix (``bulletin-2020--c11-p1``),
-so ids are unique across sources.
+so ids are unique across sources.  Headings go up to 九十九、; numbered items (1. 1、 1．)
+count under a section, a chapter, or before either; （1） sub-items are numbered paragraphs
+(``-p1``) of their item.  Where numbering starts again, the repeated id gets ``-n2``.
 
 Quotes cite passages "verbatim after whitespace is collapsed": inside a passage
 every run of whitespace (including the line breaks between table cells) becomes
@@ -22,10 +24,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 CHINESE_ORDINALS = "一二三四五六七八九十"
-CHAPTER_RE = re.compile(rf"^([{CHINESE_ORDINALS}]+)、")
-SECTION_RE = re.compile(rf"^[(（]([{CHINESE_ORDINALS}]+)[)）]")
-ITEM_RE = re.compile(r"^(\d+)[.、．]")
-TABLE_CAPTION_RE = re.compile(r"^(?:表\s*)?(\d+)[:：\s]")
+# 一 … 十, 十一 … 十九, 二十 … 九十九: a run such as 一二 or 三五 is no ordinal, so "三五、" opens nothing.
+_ORDINAL = "[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+CHAPTER_RE = re.compile(rf"^({_ORDINAL})、")
+SECTION_RE = re.compile(rf"^[(（]({_ORDINAL})[)）]")
+# 1. / 1、 / 1． opens a numbered item; not "1.35" (a decimal: a table cell laid out one per
+# line, or a sentence that starts with a figure) nor "2020、" (a year): items are 1–99.
+ITEM_RE = re.compile(r"^(\d{1,2})[.、．](?!\d)")
+TABLE_CAPTION_RE = re.compile(r"^(?:表\s*)?(\d{1,2})[:：\s]")  # not "2020 年…": tables are 1–99
 # Page furniture of government websites, kept so offsets stay exact.
 CHROME_LINES = {"访问量:", "扫码浏览"}
 CHROME_PREFIXES = ("您当前所在位置", "当前位置")
@@ -103,9 +109,15 @@ def split_passages(text: str, title: str | None = None, prefix: str = "") -> lis
     para = 0
     title_seen = 0
     i = 0
+    uses: dict[str, int] = {}
 
     def add(pid, kind, locator, first, last, *, table_no=None, table_row=None, body=None):
         in_text = kind != "page_chrome"  # the web page's own lines belong to no chapter
+        # Numbering that starts again (an annex with its own 一、, notes 1. 2. after the items
+        # of the same section) would repeat an id: the second place gets -n2, the third -n3.
+        n = uses[pid] = uses.get(pid, 0) + 1
+        if n > 1:
+            pid, locator = f"{pid}-n{n}", f"{locator}（第{n}处）"
         out.append(
             Passage(
                 passage_id=prefix + pid,
@@ -135,6 +147,15 @@ def split_passages(text: str, title: str | None = None, prefix: str = "") -> lis
             parts.append(f"{item}.")
         return "".join(parts)
 
+    def scope() -> str:
+        """c4-s6-i2; before the first chapter, preamble-s1 (a document without 一、 headings)."""
+        s = f"c{chapter}" if chapter else "preamble"
+        if section:
+            s += f"-s{section}"
+        if item:
+            s += f"-i{item}"
+        return s
+
     while i < len(blocks):
         block = blocks[i]
         line = block[3]
@@ -159,23 +180,19 @@ def split_passages(text: str, title: str | None = None, prefix: str = "") -> lis
             continue
         elif m := CHAPTER_RE.match(line):
             chapter, section, item, para = ordinal(m.group(1)), None, None, 0
-            add(f"c{chapter}", "heading", where(), block, block)
+            add(scope(), "heading", where(), block, block)
         elif m := SECTION_RE.match(line):
             section, item, para = ordinal(m.group(1)), None, 0
             # In 一、 a section marker opens a whole paragraph; elsewhere it is a heading line.
             kind = "heading" if len(line) <= 40 else "paragraph"
-            add(f"c{chapter}-s{section}", kind, where(), block, block)
-        elif (m := ITEM_RE.match(line)) and section:
+            add(scope(), kind, where(), block, block)
+        elif m := ITEM_RE.match(line):
+            # Also straight under 一、 (bulletins number their items there) or before it.
             item, para = int(m.group(1)), 0
-            add(f"c{chapter}-s{section}-i{item}", "paragraph", where(), block, block)
+            add(scope(), "paragraph", where(), block, block)
         else:
             para += 1
-            scope = f"c{chapter}" if chapter else "preamble"
-            if section:
-                scope += f"-s{section}"
-            if item:
-                scope += f"-i{item}"
-            add(f"{scope}-p{para}", "paragraph", f"{where() or '前言'}第{para}段", block, block)
+            add(f"{scope()}-p{para}", "paragraph", f"{where() or '前言'}第{para}段", block, block)
         i += 1
     return out
 

@@ -349,8 +349,12 @@ def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]
         return
     text_of = dict(con.execute(f"SELECT passage_id, text FROM {passages.sql}").fetchall())
     source_of = dict(con.execute(f"SELECT passage_id, source_id FROM {passages.sql}").fetchall())
-    headers = {int(n): t.split(" ") for n, t in con.execute(
-        f"SELECT table_no, text FROM {passages.sql} WHERE kind = 'table_header'").fetchall()}
+    # A table is known by its source and number: every document may have a 表1.
+    headers = {(src, int(n)): t.split(" ") for src, n, t in con.execute(
+        f"SELECT source_id, table_no, text FROM {passages.sql} WHERE kind = 'table_header'").fetchall()}
+    table_of = {pid: (src, int(n)) for pid, src, n in con.execute(
+        f"SELECT passage_id, source_id, table_no FROM {passages.sql} WHERE kind = 'table_row' AND table_no IS NOT NULL "
+        "AND table_no <> ''").fetchall()}
     for name in ("observations", "campaign_results", "commitments"):
         table = tables.get(name)
         if not (table and table.loaded):
@@ -364,10 +368,10 @@ def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]
                 errors.append(ValidationError("passage-source-mismatch", field="passage_id", value=r["passage_id"],
                                               detail=f"{source_of[r['passage_id']]} ≠ {r['source_id']}", **where))
                 continue
-            _check_row_citation(r, text_of, headers, where, errors)
+            _check_row_citation(r, text_of, headers, table_of, where, errors)
 
 
-def _check_row_citation(r: dict, text_of: dict, headers: dict, where: dict, errors: list) -> None:
+def _check_row_citation(r: dict, text_of: dict, headers: dict, table_of: dict, where: dict, errors: list) -> None:
     quote, pid = r.get("quote") or "", r.get("passage_id") or ""
     passage = text_of.get(pid)
     if passage is None:
@@ -399,8 +403,7 @@ def _check_row_citation(r: dict, text_of: dict, headers: dict, where: dict, erro
     column = r.get("table_column")
     if column:
         cells = passage.split(" ")
-        table_no = int(pid[1]) if re.fullmatch(r"t[0-9]-r[0-9]+", pid) else None
-        header = headers.get(table_no, [])
+        header = headers.get(table_of.get(pid), [])
         if column not in header or len(cells) != len(header):
             errors.append(ValidationError("table-cell-mismatch", field="table_column", value=column, detail=f"{pid} 无此列 / no such column", **where))
         elif cells[header.index(column)] != written:
