@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("ingest", help="read an agency's CSV/XLSX, validate every row, append accepted rows, quarantine the rest")
     p.add_argument("file", help="the CSV or XLSX file as published (never modified)")
-    p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign"], help="target dataset")
+    p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign", "observations", "targets"],
+                   help="target dataset (observations, targets: figures quoted from a registered source)")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
     p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
                    help="datapackage.json to ingest into, or its folder (default: datasets/)")

@@ -71,7 +71,7 @@ def test_every_cited_number_is_in_its_quote(table):
         written = r["value_as_written"]
         if written:
             assert re.search(rf"(?<![0-9.]){re.escape(written)}(?![0-9])", r["quote"]), r
-            assert figure_of(written) == pytest.approx(float(r["value"])), r
+            assert figure_of(written, r.get("unit")) == pytest.approx(float(r["value"])), r
         if re.search(r"[0-9]", written):
             # the number itself, written the plan's way (41.1, 0.71, 1598), is in the quote
             assert f"{abs(float(r['value'])):g}" in r["quote"], r

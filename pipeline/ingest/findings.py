@@ -44,6 +44,74 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "加入本文件的记录后数据包将无效：{detail}；为此本文件没有写入任何记录",
         "With this file's rows the package would be invalid: {detail}; so none of its rows were written",
     ),
+    # --into observations | targets (figures.py, citations.py)
+    "source-unknown": (
+        "error",
+        "数据包中没有来源“{value}”：请先用 python -m pipeline source add 登记该文件（已登记：{detail}）",
+        "The package has no source '{value}': register the document first with python -m pipeline source add (registered: {detail})",
+    ),
+    "indicator-unknown": (
+        "error",
+        "数据包中没有指标“{value}”：请核对指标编号（见 indicators 表）；新的规划指标用 --into targets 登记",
+        "The package has no indicator '{value}': check the ID (see the indicators table); register a new plan indicator with --into targets",
+    ),
+    "unit-mismatch": (
+        "error",
+        "单位“{value}”与{detail}",
+        "Unit '{value}' differs from {detail}",
+    ),
+    "quote-not-in-source": (
+        "error",
+        "引文不在来源的原文中（已统一全角半角、合并空白后比较）：{detail}",
+        "The quote is not in the source's text (compared after NFKC and collapsing whitespace): {detail}",
+    ),
+    "quote-ambiguous": (
+        "error",
+        "引文在来源的多个段落中都出现（{detail}）：请引得长一些，使它只出现在一个段落中",
+        "The quote occurs in several passages of the source ({detail}): quote more, so that it occurs in one only",
+    ),
+    "figure-not-in-quote": (
+        "error",
+        "数值“{value}”不在引文中（可识别 234、２３４、二百三十四、41.1万、10%、百分之十 等写法）：{detail}",
+        "Value '{value}' is not in the quote (forms read: 234, ２３４, 二百三十四, 41.1万, 10%, 百分之十): {detail}",
+    ),
+    "figure-form-unsupported": (
+        "error",
+        ("原文写作“{value}”，与数值相符，但数据包的校验规则{detail}，加入此行会使数据包无效；"
+         "请告知维护者（pipeline/validate/rules.py 的 figure_of）"),
+        ("The source writes '{value}', which matches the value, but the package's validation rule {detail}, so the row "
+         "would make the package invalid; tell the maintainers (figure_of in pipeline/validate/rules.py)"),
+    ),
+    "table-column-mismatch": (
+        "error",
+        "数值“{value}”在原表的“{detail}”列，与填写的年份不符",
+        "Value '{value}' stands in the table's column '{detail}', which names another year than the row's",
+    ),
+    "year-invalid": (
+        "error",
+        "年份“{value}”无法识别{detail}；可写作 2015、2015年、二〇一五年，或期间 2011-2015、2011—2015年",
+        "Year '{value}' cannot be read{detail}; write 2015, 2015年, 二〇一五年, or a period 2011-2015",
+    ),
+    "value-invalid": (
+        "error",
+        "数值“{value}”无法识别；可写作 234、二百三十四、41.1万、10%、百分之十",
+        "Value '{value}' cannot be read; write 234, 二百三十四, 41.1万, 10% or 百分之十",
+    ),
+    "choice-invalid": (
+        "error",
+        "“{value}”不是可用的取值；可写作：{detail}",
+        "'{value}' is not one of the values allowed: {detail}",
+    ),
+    "translation-missing": (
+        "error",
+        "新的{detail}须在本文件中写明；本项目不代拟译名，请填写后重新导入",
+        "A new {detail} must be given in this file; this project never makes up a translation: fill it in and ingest again",
+    ),
+    "same-as-unknown": (
+        "error",
+        "“同一序列”不能是“{value}”：{detail}",
+        "same_as cannot be '{value}': {detail}",
+    ),
 }
 
 WITHHELD = "（已隐去）"

@@ -1,5 +1,8 @@
 """python -m pipeline ingest FILE --into penalties|blacklist|campaign [--dry-run]
 
+(--into observations and --into targets, figures quoted from a registered source, are
+figures.py: the same reading, report, quarantine, dry run and gate, other rows.)
+
 One run:
 
 1. load inputs: the package descriptor and the target dataset; the input file (read.py),
@@ -66,7 +69,11 @@ from pipeline.ingest.write import (
     is_own_quarantine,
 )
 
-TARGETS = {"penalties": "penalties", "blacklist": "blacklist", "campaign": "campaign_results"}
+TARGETS = {"penalties": "penalties", "blacklist": "blacklist", "campaign": "campaign_results",
+           "observations": "observations", "targets": "targets"}
+# Targets whose rows are figures quoted from a source (figures.py); "targets" also writes
+# plans and indicators.
+FIGURES = {"observations", "targets"}
 DATE_HINT = ("可写作 2015-06-01、2015年6月1日、二〇一五年六月一日、2015.6.1 或 2015/6/1",
              "accepted forms: 2015-06-01, 2015年6月1日, 二〇一五年六月一日, 2015.6.1, 2015/6/1")
 AMOUNT_HINT = ("金额可写作 41.1万元、25000元、贰万伍仟元", "amounts may be written 41.1万元, 25000元, 贰万伍仟元")
@@ -110,6 +117,7 @@ class Outcome:
     quarantine_removed: bool = False
     quarantine_foreign: bool = False  # a file of the quarantine's name that this tool did not write for this input
     dataset: Path | None = None
+    appended: dict[Path, int] = field(default_factory=dict)  # figures.py: every file it appends to, and how many rows
     written: bool = False
     dry_run: bool = False
     error: ReadError | None = None
@@ -337,8 +345,9 @@ def dataset_bytes(dataset: Path, names: list[str], rows: list[dict]) -> bytes:
     return head + serialise(rows, names)
 
 
-def stage(package: Path, descriptor: dict, res_path: str, content: bytes, dest: Path) -> Path:
-    """A copy of the package in dest: every file linked, the target CSV replaced by content.
+def stage(package: Path, descriptor: dict, replace: dict[str, bytes], dest: Path) -> Path:
+    """A copy of the package in dest: every file linked, each CSV in `replace` (its path in
+    the package -> content) written instead.
     (Every file of the package folder, not only the resources: the source texts that
     sources.csv names are checked too.)"""
     base = package.parent
@@ -350,8 +359,8 @@ def stage(package: Path, descriptor: dict, res_path: str, content: bytes, dest: 
             continue
         target = dest / p
         target.parent.mkdir(parents=True, exist_ok=True)
-        if p == res_path:
-            target.write_bytes(content)
+        if p in replace:
+            target.write_bytes(replace[p])
         elif (base / p).exists() and not target.exists():
             try:
                 os.symlink((base / p).resolve(), target)
@@ -364,12 +373,16 @@ def stage(package: Path, descriptor: dict, res_path: str, content: bytes, dest: 
 
 def validate_rows(package: Path, descriptor: dict, res: dict, dataset: Path, names: list[str], rows: list[dict],
                   on_date: dt.date):
+    content = dataset_bytes(dataset, names, rows)
+    return validate_staged(package, descriptor, {res["path"]: content}, on_date), content
+
+
+def validate_staged(package: Path, descriptor: dict, replace: dict[str, bytes], on_date: dt.date):
     from pipeline.validate import validate_package
 
-    content = dataset_bytes(dataset, names, rows)
     try:
         with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-            staged = stage(package, descriptor, res["path"], content, Path(tmp))
+            staged = stage(package, descriptor, replace, Path(tmp))
             report, con = validate_package(staged, on_date=on_date)
             con.close()
     except OSError as exc:  # the staged copy lives in the temporary folder: a full /tmp stops here
@@ -381,7 +394,7 @@ def validate_rows(package: Path, descriptor: dict, res: dict, dataset: Path, nam
     for e in report.errors:
         e.message_zh = e.message_zh.replace(str(staged.parent), str(package.parent))
         e.message_en = e.message_en.replace(str(staged.parent), str(package.parent))
-    return report, content
+    return report
 
 
 def error_key(e) -> tuple:
@@ -451,6 +464,10 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
            dry_run: bool = False, sheet: str | None = None) -> Outcome:
     from pipeline.validate import build_date
 
+    if into in FIGURES:
+        from pipeline.ingest.figures import ingest_figures
+
+        return ingest_figures(path, into, package, on_date=on_date, dry_run=dry_run, sheet=sheet)
     # -- load inputs -----------------------------------------------------------
     # The input as the clerk named it (absolute, symbolic links kept): its quarantine file
     # goes beside that name, where the clerk will look, not beside the link's target.
@@ -540,31 +557,49 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
                     for row, fs in sorted(out.rejected.items())}
 
     # -- save outputs ----------------------------------------------------------
-    out.quarantine_foreign = os.path.lexists(out.quarantine) and not is_own_quarantine(out.quarantine, path.name)
-    if dry_run:
-        return out
+    save(out, [(out.dataset, content)] if accepted else [])
+    return out
+
+
+KEPT = ("数据文件保持原样，没有写入任何记录", "the dataset is as it was, no row was written")
+
+
+def save(out: Outcome, writes: list[tuple[Path, bytes]]) -> None:
+    """The quarantine, then each dataset in order (nothing with --dry-run).  Several datasets
+    are written one after the other, so callers order them so that every prefix leaves a
+    valid package (figures.py: plans, indicators, observations)."""
+    name = out.input.name
+    out.quarantine_foreign = os.path.lexists(out.quarantine) and not is_own_quarantine(out.quarantine, name)
+    if out.dry_run:
+        return
     if out.rejected and out.quarantine_foreign:
         out.error = ReadError(
-            f"{out.quarantine} 已存在，但不是本工具为 {path.name} 写的隔离文件；为免覆盖，没有写入任何文件。请将它改名或移走后重试",
-            f"{out.quarantine} exists but is not the quarantine file this tool wrote for {path.name}; to keep it, "
+            f"{out.quarantine} 已存在，但不是本工具为 {name} 写的隔离文件；为免覆盖，没有写入任何文件。请将它改名或移走后重试",
+            f"{out.quarantine} exists but is not the quarantine file this tool wrote for {name}; to keep it, "
             "nothing was written. Rename or move it, then run again")
-        return out
+        return
+    done: list[Path] = []
     try:
         # The quarantine first: if it cannot be written, the dataset is left as it was.
         if out.rejected:
             write_quarantine(out)
             out.quarantine_written = True
-        if accepted:
-            atomic_write(out.dataset, content, ("数据文件保持原样，没有写入任何记录", "the dataset is as it was, no row was written"))
+        for dataset, content in writes:
+            zh = f"已写入 {'、'.join(_rel(p) for p in done)}，其余文件保持原样；再运行同一命令即可补全（已写入的行作为重复跳过）"
+            en = (f"{', '.join(_rel(p) for p in done)} were written, the rest is as it was; run the same command again "
+                  "to complete it (rows already in are skipped)")
+            kept = (zh, en) if done else KEPT
+            atomic_write(dataset, content, kept)
+            done.append(dataset)
             out.written = True
         if not out.rejected and os.path.lexists(out.quarantine) and not out.quarantine_foreign:
             out.quarantine.unlink()  # ours, from an earlier run: nothing is rejected now
             out.quarantine_removed = True
     except WriteError as exc:
         out.error = exc
+        out.appended = {p: n for p, n in out.appended.items() if p in done}  # the summary lists what was written
     except OSError as exc:  # the old quarantine file could not be removed
         out.error = WriteError(out.quarantine, exc, ("已追加的记录保留", "the rows appended are kept"))
-    return out
 
 
 def write_quarantine(out: Outcome) -> None:
@@ -673,12 +708,14 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
             f"the package already had {out.preexisting} errors unrelated to this file; run python -m pipeline validate")
     for wfind in out.warnings[:5]:
         add(f"警告 / warning: {f'第{wfind.row}行 ' if wfind.row else ''}[{wfind.code}] {wfind.message_zh}")
+    appended = out.appended or ({out.dataset: n_acc} if out.dataset else {})
     if out.dry_run:
-        add(f"试运行，未写入任何文件 / dry run, nothing written (would append {n_acc} rows to {_rel(out.dataset)}"
+        would = ", ".join(f"{n} rows to {_rel(p)}" for p, n in appended.items() if n) or "no rows"
+        add(f"试运行，未写入任何文件 / dry run, nothing written (would append {would}"
             + (f", quarantine {n_rej} rows" if n_rej else "") + ")")
     else:
         if out.written:
-            add(f"已写入 / appended: {_rel(out.dataset)} (+{n_acc} 行 rows)")
+            add("已写入 / appended: " + "; ".join(f"{_rel(p)} (+{n} 行 rows)" for p, n in appended.items() if n))
         if out.quarantine_written:
             add(f"隔离文件 / quarantine: {_rel(out.quarantine)} ({n_rej} 行 rows)")
         elif out.quarantine_removed:

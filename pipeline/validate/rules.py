@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stdnum.cn import uscc
 
+from pipeline.numerals import figure_value
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate import personal
 from pipeline.validate.errors import ValidationError
@@ -267,24 +268,18 @@ def check_reconciliation(con, tables: dict[str, Table], errors: list[ValidationE
 
 # -- citations ----------------------------------------------------------------
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 WORD_VALUES = {"杜绝": 0.0}  # 'eliminate entirely' means zero
 
 
-def figure_of(as_written: str) -> float | None:
-    """The number a written figure states: '41.1万元' -> 41.1, '下降25%' -> -25, '一次' -> 1."""
+def figure_of(as_written: str, unit: str | None = None) -> float | None:
+    """The number a written figure states in `unit`: '41.1万元' of 万元 -> 41.1, '下降25%' -> -25,
+    '一次' -> 1, '２３４' -> 234, '二百一十五' -> 215, '1,598' -> 1598, '百分之十' -> 10
+    (pipeline.numerals, the reading ingest uses too)."""
     if as_written in WORD_VALUES:
         return WORD_VALUES[as_written]
-    m = re.search(r"[0-9]+(?:\.[0-9]+)?", as_written)
-    if m:
-        number = float(m.group(0))
-    else:
-        import cn2an
-
-        numeral = "".join(ch for ch in as_written if ch in CN_DIGITS or ch in "百千万")
-        if not numeral:
-            return None
-        number = float(cn2an.cn2an(numeral, "smart"))
+    number = figure_value(as_written, unit)
+    if number is None:
+        return None
     return -number if as_written.startswith("下降") else number
 
 
@@ -390,7 +385,7 @@ def _check_row_citation(r: dict, text_of: dict, headers: dict, table_of: dict, w
             errors.append(ValidationError("value-mismatch", field="due_year", value=r["due_year"], detail=f"期限原文 / as written: {due}", **where))
     value = r.get("value")
     if written and value not in (None, ""):
-        stated = figure_of(written)
+        stated = figure_of(written, r.get("unit"))
         try:
             number = float(value)
         except ValueError:
