@@ -27,6 +27,8 @@ XLSX_MAX_ROWS = 1_000_000  # timestamps inside xlsx and zip: content, not clock,
 # (published name, relation in the warehouse, where its schema is described)
 PUBLIC_TABLES: list[tuple[str, str, str]] = [
     ("indicator_status", "indicator_status", "mart"),
+    ("series", "series", "mart"),
+    ("data_gaps", "data_gaps", "mart"),
     ("target_levels_2020", "target_levels_2020", "mart"),
     ("sources", "stg_sources", "package"),
     ("plans", "stg_plans", "package"),

@@ -311,8 +311,8 @@ def test_built_site_meta_sitemap_and_404(built_site):
     assert not (built_site / "overrides").exists()  # theme input, not published
     nav = re.findall(r'class="md-nav__link[^"]*"[^>]*>\s*<span class="md-ellipsis">\s*([^<]+?)\s*</span>',
                      (built_site / "index.html").read_text(encoding="utf-8"))
-    for label in ["首页", "十二五结果", "十三五目标", "指标", "执法", "黑名单", "数据下载", "API",
-                  "方法说明", "关于", "更新记录", "原文"]:
+    for label in ["首页", "规划", "数据缺口", "指标", "执法", "黑名单", "数据下载", "API",
+                  "方法说明", "关于", "更新记录", "来源文件", "规划原文"]:
         assert label in nav, label
 
 

@@ -301,16 +301,38 @@ def test_every_saved_query_answers(datasette):
 @pytest.mark.server
 def test_targets_missed(datasette):
     rows = get_json(datasette, "safety/targets_missed.json", _shape="array")
+    # the demo's fictional 2020 figures: 生产安全事故死亡人数 revised from 205 to 212 misses 210.6
     assert [(r["indicator_id"], r["target"], r["actual"], r["passage_id"]) for r in rows] == [
-        ("fyp12-road-deaths", 216.0, 221.0, "t1-r7")]
+        ("fyp12-road-deaths", 216.0, 221.0, "t1-r7"), ("fyp13-deaths", 210.6, 212.0, "t2-r2")]
 
 
 @pytest.mark.server
 def test_status_of_every_indicator(datasette, demo_db):
     rows = get_json(datasette, "safety/indicator_status_all.json", _shape="array")
-    assert len(rows) == rows_of(demo_db, "select count(*) n from indicator_status")[0]["n"] == 14
-    assert {r["status"] for r in rows} == {"met", "missed", "no_data"}
-    assert [r["plan"] for r in rows] == ["十二五"] * 8 + ["十三五"] * 6
+    # 表1 (8), 表2 (6) and the demo's fictional successor plan (3), in time order
+    assert len(rows) == rows_of(demo_db, "select count(*) n from indicator_status")[0]["n"] == 17
+    assert {r["status"] for r in rows} == {"met", "missed", "no_data", "indeterminate"}
+    assert [r["plan"] for r in rows] == ["十二五"] * 8 + ["十三五"] * 6 + ["示例（虚构）十四五"] * 3
+
+
+@pytest.mark.server
+def test_living_record_queries(datasette):
+    # The journalist's three questions of issue 14, on the demo's fictional bulletins: the
+    # latest figure of each series, targets by status, and where sources disagree.
+    latest = {r["series_id"]: r for r in get_json(datasette, "safety/latest_figures.json", _shape="array")}
+    assert (latest["fyp13-deaths"]["year"], latest["fyp13-deaths"]["value"]) == (2020, 212.0)
+    assert (latest["fyp12-road-deaths"]["year"], latest["fyp12-road-deaths"]["value"]) == (2015, 221.0)
+    assert "fyp12-accidents-total" not in latest  # a five-year total is not a year's figure
+    undecided = get_json(datasette, "safety/targets_by_status.json", status="无法判断", _shape="array")
+    assert [(r["indicator_id"], r["actual"], r["target_low"], r["target_high"]) for r in undecided] == [
+        ("fyp13-death-rate-gdp", 0.04, 0.0363, 0.0369)]
+    assert undecided[0]["needed_zh"]  # what would decide it, from data_gaps
+    everything = get_json(datasette, "safety/targets_by_status.json", status="", _shape="array")
+    assert len(everything) == 17
+    disagree = get_json(datasette, "safety/sources_disagree.json", _shape="array")
+    deaths_2020 = [(r["value"], r["source_id"], r["is_latest"]) for r in disagree
+                   if r["series_id"] == "fyp13-deaths" and r["period_end"] == 2020]
+    assert sorted(deaths_2020) == [(205.0, "demo-bulletin-2020", 0), (212.0, "demo-yearbook-2021", 1)]
 
 
 def on_list(rows: list[dict], day: str) -> list[dict]:

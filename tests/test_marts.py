@@ -12,11 +12,19 @@ import pytest
 
 from pipeline.paths import SQL
 
-INDICATOR_COLUMNS = ("indicator_id", "plan", "table_no", "table_row", "name_zh", "name_en", "unit", "unit_en",
-                     "direction", "period_kind", "passage_id", "definition_zh", "definition_en")
-OBSERVATION_COLUMNS = ("observation_id", "indicator_id", "kind", "period_start", "period_end", "base_year", "value",
-                       "value_as_written", "unit", "passage_id", "table_column", "quote", "corroborating_passage_id",
-                       "corroborating_quote", "note_zh", "note_en")
+STAGING = {
+    "stg_sources": "source_id VARCHAR, title VARCHAR, kind VARCHAR, \"date\" DATE",
+    "stg_plans": ("plan_id VARCHAR, name_zh VARCHAR, start_year INTEGER, end_year INTEGER, base_year INTEGER, "
+                  "years_assumed BOOLEAN, source_id VARCHAR"),
+    "stg_indicators": ("indicator_id VARCHAR, plan VARCHAR, table_no INTEGER, table_row INTEGER, name_zh VARCHAR, "
+                       "name_en VARCHAR, unit VARCHAR, direction VARCHAR, period_kind VARCHAR, series_id VARCHAR"),
+    "stg_observations": ("observation_id VARCHAR, indicator_id VARCHAR, kind VARCHAR, period_start INTEGER, "
+                         "period_end INTEGER, base_year INTEGER, value DOUBLE, value_as_written VARCHAR, unit VARCHAR, "
+                         "source_id VARCHAR, passage_id VARCHAR, quote VARCHAR"),
+    "stg_baseline_links": ("indicator_id VARCHAR, baseline_indicator_id VARCHAR, baseline_year INTEGER, "
+                           "name_match VARCHAR, assumption_zh VARCHAR, assumption_en VARCHAR"),
+}
+PLAN_SOURCE = "example-plan"
 
 
 def mart(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
@@ -27,28 +35,47 @@ def mart(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def twelfth_plan(rows: list[tuple[str, str, float | None, float | None, float | None]]) -> duckdb.DuckDBPyConnection:
-    """A connection with stg_indicators / stg_observations / an empty target_levels_2020 holding
-    12th-plan-shaped indicators: (id, direction, 2010 actual, 2015 target, 2015 actual)."""
+def judge(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """indicator_status by indicator_id, after the series mart it reads."""
+    con.execute((SQL / "macros.sql").read_text(encoding="utf-8"))
+    con.execute("CREATE OR REPLACE TABLE series AS " + (SQL / "marts" / "series.sql").read_text(encoding="utf-8"))
+    return {r["indicator_id"]: r for r in mart(con, "indicator_status")}
+
+
+def warehouse() -> duckdb.DuckDBPyConnection:
+    """Empty staging tables, one fictional plan source and two fictional plans."""
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE stg_indicators ({', '.join(c + ' VARCHAR' for c in INDICATOR_COLUMNS)})")
-    con.execute("ALTER TABLE stg_indicators ALTER table_no TYPE INTEGER")
-    con.execute("ALTER TABLE stg_indicators ALTER table_row TYPE INTEGER")
-    con.execute(f"CREATE TABLE stg_observations ({', '.join(c + ' VARCHAR' for c in OBSERVATION_COLUMNS)})")
-    for c, t in (("period_start", "INTEGER"), ("period_end", "INTEGER"), ("base_year", "INTEGER"), ("value", "DOUBLE")):
-        con.execute(f"ALTER TABLE stg_observations ALTER {c} TYPE {t}")
-    con.execute("""CREATE TABLE target_levels_2020 (indicator_id VARCHAR, base_year INTEGER, baseline_value DOUBLE,
-                   target_year INTEGER, target_level DOUBLE, reduction_pct DOUBLE, assumption_zh VARCHAR,
-                   assumption_en VARCHAR, passage_id VARCHAR, quote VARCHAR)""")
+    for name, cols in STAGING.items():
+        con.execute(f"CREATE TABLE {name} ({cols})")
+    con.execute("INSERT INTO stg_sources VALUES (?, '示例（虚构）规划', 'plan', NULL)", [PLAN_SOURCE])
+    con.execute("INSERT INTO stg_plans VALUES ('p1', '示例一期', 2011, 2015, 2010, false, ?), "
+                "('p2', '示例二期', 2016, 2020, 2015, true, ?)", [PLAN_SOURCE, PLAN_SOURCE])
+    return con
+
+
+def indicator(con, iid: str, plan: str = "示例一期", direction: str = "lower_is_better", unit: str = "人",
+              series: str | None = None, n: int = 1) -> None:
+    con.execute("INSERT INTO stg_indicators VALUES (?, ?, 1, ?, ?, ?, ?, ?, 'annual', ?)",
+                [iid, plan, n, f"示例（虚构）指标{iid}", f"Fictional indicator {iid}", unit, direction, series or iid])
+
+
+def obs(con, iid: str, kind: str, year: int, value: float | None, written: str | None = None, unit: str = "人",
+        source: str = PLAN_SOURCE, base_year: int | None = None) -> None:
+    if value is None:
+        return
+    written = written or (str(int(value)) if float(value).is_integer() else str(value))
+    con.execute("INSERT INTO stg_observations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 't1-r1', '示例')",
+                [f"{iid}:{kind}:{year}:{source}", iid, kind, year, year, base_year, value, written, unit, source])
+
+
+def twelfth_plan(rows: list[tuple[str, str, float | None, float | None, float | None]]) -> duckdb.DuckDBPyConnection:
+    """12th-plan-shaped indicators: (id, direction, 2010 actual, 2015 target, 2015 actual), counts in 人."""
+    con = warehouse()
     for n, (iid, direction, base, target, actual) in enumerate(rows, 1):
-        con.execute("INSERT INTO stg_indicators (indicator_id, plan, table_no, table_row, name_zh, name_en, unit, direction, "
-                    "period_kind) VALUES (?, '十二五', 1, ?, ?, ?, '人', ?, 'annual')",
-                    [iid, n, f"示例（虚构）指标{n}", f"Fictional indicator {n}", direction])
-        for kind, year, value in (("actual", 2010, base), ("target", 2015, target), ("actual", 2015, actual)):
-            if value is not None:
-                con.execute("INSERT INTO stg_observations (observation_id, indicator_id, kind, period_start, period_end, "
-                            "value, passage_id, quote) VALUES (?, ?, ?, ?, ?, ?, 't1-r1', '示例')",
-                            [f"{iid}:{kind}:{year}", iid, kind, year, year, value])
+        indicator(con, iid, direction=direction, n=n)
+        obs(con, iid, "actual", 2010, base)
+        obs(con, iid, "target", 2015, target)
+        obs(con, iid, "actual", 2015, actual)
     return con
 
 
@@ -64,7 +91,7 @@ def test_indicator_status_words_follow_the_numbers_in_both_directions():
         ("higher-equal", "higher_is_better", 80, 90, 90),
         ("higher-missed", "higher_is_better", 60, 80, 70),
     ])
-    got = {r["indicator_id"]: r for r in mart(con, "indicator_status")}
+    got = judge(con)
     expected = {
         "lower-met": ("met", "below", "为90人，低于规划目标100人，达成。", "below the target of 100: met."),
         "lower-equal": ("met", "equal", "为100人，等于规划目标100人，达成。", "equal to the target of 100: met."),
@@ -89,7 +116,7 @@ def test_looser_target_in_both_directions():
         ("higher-loose", "higher_is_better", 85, 80, 82),
         ("higher-tight", "higher_is_better", 80, 85, 86),
     ])
-    got = {r["indicator_id"]: r for r in mart(con, "indicator_status")}
+    got = judge(con)
     assert got["lower-loose"]["target_looser_than_baseline"] is True
     assert "但该目标高于2010年的3人，目标本身允许数字上升。" in got["lower-loose"]["summary_zh"]
     assert got["lower-tight"]["target_looser_than_baseline"] is False
@@ -109,12 +136,12 @@ def test_what_cannot_be_computed_is_null_with_a_reason():
         ("no-actual", "lower_is_better", 10, 8, None),
         ("zero-target", "lower_is_better", 1, 0, 0),
     ])
-    got = {r["indicator_id"]: r for r in mart(con, "indicator_status")}
+    got = judge(con)
     r = got["no-baseline"]
     assert r["target_looser_than_baseline"] is None
     assert r["change_from_baseline"] is None and r["change_from_baseline_pct"] is None
     assert "target_looser_than_baseline：缺少基数或目标，不适用" in r["null_reasons_zh"]
-    assert "baseline：原文没有2010年基数" in r["null_reasons_zh"]
+    assert "baseline：没有来源给出2010年基数" in r["null_reasons_zh"]
     assert "target_looser_than_baseline: no baseline" in r["null_reasons_en"]
     r = got["zero-baseline"]
     assert r["change_from_baseline"] == 1 and r["change_from_baseline_pct"] is None
@@ -139,7 +166,7 @@ def test_what_cannot_be_computed_is_null_with_a_reason():
 def test_status_never_defaults(direction):
     """An indicator with a target but no actual is no_data, whatever its direction."""
     con = twelfth_plan([("x", direction, 5, 5, None)])
-    (r,) = mart(con, "indicator_status")
+    (r,) = judge(con).values()
     assert r["status"] == "no_data" and r["status_zh"] == "无数据"
     assert r["target_looser_than_baseline"] is False  # 5 against 5: computable, and not looser
 
@@ -170,3 +197,119 @@ def test_mart_yaml_fields_are_read_whole():
             assert all(v is not None for v in f.values()), (path.name, f)
             line = next(x for x in path.read_text(encoding="utf-8").splitlines() if f"name: {f['name']}," in x)
             assert f["description"] in line.replace('\\"', '"'), (path.name, f["name"])
+
+
+# -- issue 14: one rule for every plan, from whatever the sources say ------------------------
+
+BULLETIN_PRELIM, BULLETIN_REVISED = "example-bulletin-2021", "example-bulletin-2022"
+
+
+def successor_warehouse() -> duckdb.DuckDBPyConnection:
+    con = warehouse()
+    con.execute("INSERT INTO stg_sources VALUES (?, '示例（虚构）2020年统计公报', 'statistical_bulletin', DATE '2021-03-01'), "
+                "(?, '示例（虚构）2021年统计公报（含2020年修订数）', 'statistical_bulletin', DATE '2022-05-01')",
+                [BULLETIN_PRELIM, BULLETIN_REVISED])
+    return con
+
+
+def test_a_level_target_met_from_a_bulletin():
+    con = successor_warehouse()
+    indicator(con, "level", plan="示例二期")
+    obs(con, "level", "target", 2020, 200)
+    obs(con, "level", "actual", 2020, 190, source=BULLETIN_PRELIM)
+    r = judge(con)["level"]
+    assert (r["status"], r["target"], r["actual"], r["actual_source_id"]) == ("met", 200, 190, BULLETIN_PRELIM)
+    assert "（据《示例（虚构）2020年统计公报》）" in r["summary_zh"]
+
+
+def test_a_reduction_missed_because_a_revision_replaced_the_preliminary_figure():
+    # 2015 baseline 100, 10% less by 2020: target 90.  The preliminary 89 would meet it; the
+    # later-dated revision, 92, decides: missed, and the row says which source it used.
+    con = successor_warehouse()
+    indicator(con, "revised", plan="示例二期")
+    obs(con, "revised", "actual", 2015, 100)
+    obs(con, "revised", "cumulative_reduction_target", 2020, 10, "10%", unit="%", base_year=2015)
+    obs(con, "revised", "actual", 2020, 89, source=BULLETIN_PRELIM)
+    obs(con, "revised", "actual", 2020, 92, source=BULLETIN_REVISED)
+    r = judge(con)["revised"]
+    assert (r["baseline"], r["baseline_method"], r["target"]) == (100, "series", 90)
+    assert (r["status"], r["actual"], r["actual_source_id"], r["sources_disagree"]) == ("missed", 92, BULLETIN_REVISED, True)
+
+
+def test_a_rate_whose_written_precision_cannot_decide():
+    # 0.06 stands for 0.055-0.065, so 40% less is 0.033-0.039; an actual written 0.04 stands for
+    # 0.035-0.045, which overlaps: indeterminate, not met and not missed.
+    con = successor_warehouse()
+    indicator(con, "rate", plan="示例二期", unit="人/亿元")
+    obs(con, "rate", "actual", 2015, 0.06, "0.06", unit="人/亿元")
+    obs(con, "rate", "cumulative_reduction_target", 2020, 40, "40%", unit="%", base_year=2015)
+    obs(con, "rate", "actual", 2020, 0.04, "0.04", unit="人/亿元", source=BULLETIN_PRELIM)
+    r = judge(con)["rate"]
+    assert (r["target_low"], r["target"], r["target_high"]) == (0.033, 0.036, 0.039)
+    assert (r["actual_low"], r["actual_high"]) == (0.035, 0.045)
+    assert (r["status"], r["status_zh"]) == ("indeterminate", "无法判断")
+    assert "无法判断是否达成" in r["summary_zh"]
+    # 0.030 (0.0295-0.0305) is wholly below: met; 0.05 (0.045-0.055) wholly above: missed
+    con.execute("UPDATE stg_observations SET value = 0.030, value_as_written = '0.030' WHERE source_id = ?", [BULLETIN_PRELIM])
+    assert judge(con)["rate"]["status"] == "met"
+    con.execute("UPDATE stg_observations SET value = 0.05, value_as_written = '0.05' WHERE source_id = ?", [BULLETIN_PRELIM])
+    assert judge(con)["rate"]["status"] == "missed"
+
+
+def test_a_target_without_any_baseline_is_no_data():
+    con = successor_warehouse()
+    indicator(con, "nobase", plan="示例二期")
+    obs(con, "nobase", "cumulative_reduction_target", 2020, 10, "10%", unit="%", base_year=2015)
+    obs(con, "nobase", "actual", 2020, 50, source=BULLETIN_PRELIM)
+    r = judge(con)["nobase"]
+    assert (r["status"], r["target"], r["baseline_method"]) == ("no_data", None, None)
+    assert "target、target_low、target_high：没有基数" in r["null_reasons_zh"]
+
+
+def test_a_baseline_from_a_bulletin_wins_over_the_assumption_link():
+    # The assumption link points at the earlier plan's figure (100); a bulletin gives the
+    # indicator's own 2015 figure (110): the series' own figure is the baseline.
+    con = successor_warehouse()
+    indicator(con, "old", plan="示例一期")
+    obs(con, "old", "actual", 2015, 100)
+    indicator(con, "new", plan="示例二期")
+    con.execute("INSERT INTO stg_baseline_links VALUES ('new', 'old', 2015, 'reworded', '假定', 'assumed')")
+    obs(con, "new", "cumulative_reduction_target", 2020, 10, "10%", unit="%", base_year=2015)
+    assert judge(con)["new"]["baseline_method"] == "assumption_link"
+    obs(con, "new", "actual", 2015, 110, source=BULLETIN_PRELIM)
+    r = judge(con)["new"]
+    assert (r["baseline"], r["baseline_method"], r["baseline_source_id"], r["target"]) == (110, "series", BULLETIN_PRELIM, 99)
+    assert r["assumption_zh"] is None
+
+
+def test_progress_follows_open_sdg_growth_rates():
+    # base 100 (2015), target 90 (2020), 96 in 2017:
+    #   observed (96/100)^(1/2) - 1 = -0.020204, required (90/100)^(1/5) - 1 = -0.020852,
+    #   ratio -1 * -0.020204 / 0.020852 = 0.9689 -> substantial progress (>= 0.95)
+    con = successor_warehouse()
+    indicator(con, "pace", plan="示例二期")
+    obs(con, "pace", "actual", 2015, 100)
+    obs(con, "pace", "cumulative_reduction_target", 2020, 10, "10%", unit="%", base_year=2015)
+    obs(con, "pace", "actual", 2017, 96, source=BULLETIN_PRELIM)
+    r = judge(con)["pace"]
+    assert r["status"] == "no_data" and r["progress_year"] == 2017
+    assert round(r["progress_cagr_observed"], 6) == -0.020204 and round(r["progress_cagr_required"], 6) == -0.020852
+    assert (r["progress_ratio"], r["progress"]) == (0.9689, "substantial_progress")
+    con.execute("UPDATE stg_observations SET value = 99 WHERE source_id = ?", [BULLETIN_PRELIM])
+    assert judge(con)["pace"]["progress"] == "limited_progress"       # 0.24
+    con.execute("UPDATE stg_observations SET value = 101 WHERE source_id = ?", [BULLETIN_PRELIM])
+    assert judge(con)["pace"]["progress"] == "deterioration"
+    con.execute("UPDATE stg_observations SET value = 89 WHERE source_id = ?", [BULLETIN_PRELIM])
+    assert judge(con)["pace"]["progress"] == "target_achieved"
+
+
+def test_series_link_plans():
+    # A successor plan's indicator that shares a series with the earlier plan's reads the
+    # earlier plan's figures as its own (the baseline here).
+    con = successor_warehouse()
+    indicator(con, "early", plan="示例一期", series="deaths")
+    obs(con, "early", "actual", 2015, 234)
+    indicator(con, "late", plan="示例二期", series="deaths")
+    obs(con, "late", "cumulative_reduction_target", 2020, 10, "10%", unit="%", base_year=2015)
+    r = judge(con)["late"]
+    assert (r["baseline"], r["baseline_method"], r["target"]) == (234, "series", 210.6)

@@ -21,10 +21,12 @@ LOOSE = "达成（目标宽于2010年）"
 
 def status_row(n: int, name: str, baseline, target, actual, status: str, looser, *,
                direction: str = "lower_is_better", gap_pct: float | None = None) -> dict:
-    """One indicator_status row as ctx.data.plan_rows gives it (only the columns plots.py reads,
-    plus gap_pct so the tests can check it is not what gets drawn)."""
+    """One indicator_status row as ctx.data.plan_targets gives it (only the columns plots.py
+    reads, plus gap_pct so the tests can check it is not what gets drawn)."""
     return {
-        "indicator_id": f"demo-{n}", "plan": "十二五", "table_row": n, "name_zh": name, "unit": "起",
+        "indicator_id": f"demo-{n}", "plan": "十二五", "plan_id": "fyp12", "table_no": 1, "table_row": n,
+        "name_zh": name, "unit": "起", "target_kind": "level", "target_as_written": str(target),
+        "baseline_method": "series" if baseline is not None else None,
         "direction": direction, "baseline_year": 2010, "baseline": baseline, "target_year": 2015,
         "target": target, "actual": actual, "status": status,
         "status_zh": {"met": "达成", "missed": "未达成", "no_data": "无数据"}[status],
@@ -61,8 +63,11 @@ class FakeData:
         self.status = status
         self.campaign = campaign or demo_campaign()
 
-    def plan_rows(self, plan: str) -> list[dict]:
-        return [r for r in self.status if r["plan"] == plan]
+    def plan_targets(self, plan_id: str) -> list[dict]:
+        return [r for r in self.status if r["plan_id"] == plan_id]
+
+
+PLAN = {"plan_id": "fyp12", "name_zh": "十二五", "page": "results-12th"}
 
 
 def make_ctx(docs: Path, rows: list[dict] | None = None, campaign: list[dict] | None = None) -> Context:
@@ -77,7 +82,7 @@ def spec_of(docs: Path, key: str) -> dict:
 @pytest.fixture(scope="module")
 def gap(tmp_path_factory):
     docs = tmp_path_factory.mktemp("gap")
-    fig = plots.gap_chart(make_ctx(docs))
+    fig = plots.plan_chart(make_ctx(docs), PLAN)
     return fig, spec_of(docs, "results-12th-gap"), docs
 
 
@@ -175,7 +180,7 @@ def test_summary_counts_come_from_the_rows(gap, tmp_path):
     # Guards against: counts in the caption written by hand and going stale when the data changes.
     fig, spec, docs = gap
     assert fig.summary.startswith("表1的6项指标中，4项2015年实际数达到规划目标，1项未达到（示例（虚构）指标丙），"
-                                  "1项无数据（示例（虚构）指标丁）。")
+                                  "1项还不能判断（示例（虚构）指标丁）。")
     assert ("达到目标的4项中，2项的目标本身比2010年实际数还宽（示例（虚构）指标甲、示例（虚构）指标己），"
             "目标允许比2010年变差。") in fig.summary
     assert "示例（虚构）指标戊没有2010年实际数，无法判断目标宽严" in fig.summary
@@ -187,7 +192,7 @@ def test_summary_counts_come_from_the_rows(gap, tmp_path):
     rows = [r for r in demo_rows() if r["name_zh"] not in ("示例（虚构）指标己", "示例（虚构）指标丁")]
     rows.append(status_row(7, "示例（虚构）指标庚", 1, 2, 1, "met", True))
     rows.append(status_row(8, "示例（虚构）指标辛", 5, 4, 6, "missed", False))
-    other = plots.gap_chart(make_ctx(tmp_path, rows)).summary
+    other = plots.plan_chart(make_ctx(tmp_path, rows), PLAN).summary
     assert other.startswith("表1的6项指标中，4项2015年实际数达到规划目标，"
                             "2项未达到（示例（虚构）指标丙、示例（虚构）指标辛）。")
     assert ("达到目标的4项中，2项的目标本身比2010年实际数还宽（示例（虚构）指标甲、示例（虚构）指标庚），"
@@ -198,7 +203,7 @@ def test_summary_counts_come_from_the_rows(gap, tmp_path):
 def test_summary_without_missed_or_loose():
     rows = [status_row(1, "示例（虚构）指标甲", 10, 8, 7, "met", False),
             status_row(2, "示例（虚构）指标乙", 10, 9, 9, "met", False)]
-    text = plots.gap_summary(rows)
+    text = plots.gap_summary(rows, "表1")
     assert text.startswith("表1的2项指标中，2项2015年实际数达到规划目标，没有一项未达到。")
     assert "没有一项的目标宽于2010年实际数" in text
 
@@ -210,7 +215,7 @@ def test_summary_without_missed_or_loose():
 def test_chart_renders_deterministically_and_fits_a_phone(gap, tmp_path):
     # Guards against: a share image (og:image) that changes between builds, or is wider than a phone.
     _, _, docs = gap
-    plots.gap_chart(make_ctx(tmp_path))
+    plots.plan_chart(make_ctx(tmp_path), PLAN)
     for suffix in ("png", "svg", "vl.json"):
         first = (docs / "assets" / "charts" / f"results-12th-gap.{suffix}").read_bytes()
         assert first == (tmp_path / "assets" / "charts" / f"results-12th-gap.{suffix}").read_bytes(), suffix

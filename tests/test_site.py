@@ -137,7 +137,7 @@ def parse(html: str) -> _Html:
 # Pages built, reproducibly
 # --------------------------------------------------------------------------
 
-EXPECTED_PAGES = ["", "results-12th/", "targets-13th/", "indicators/", "enforcement/", "blacklist/", "downloads/",
+EXPECTED_PAGES = ["", "results-12th/", "targets-13th/", "plans/", "gaps/", "sources/", "indicators/", "enforcement/", "blacklist/", "downloads/",
                   "api/", "methodology/", "about/", "changelog/", "source/"]
 
 
@@ -695,3 +695,35 @@ def test_without_addresses_the_build_leaves_absolute_urls_out(prod_without_urls)
     assert "localhost" not in feed
     meta = json.loads((prod_without_urls / "datasette" / "metadata.json").read_text(encoding="utf-8"))
     assert "about_url" not in meta and "localhost" not in json.dumps(meta)
+
+
+# --------------------------------------------------------------------------
+# A living record (issue 14): plans as data, what is missing said plainly
+# --------------------------------------------------------------------------
+
+def test_every_plan_has_its_page_and_nav_entry_from_the_data(prod, site):
+    plans = _warehouse_rows(prod, "select plan_id, name_zh, page from stg_plans order by start_year")
+    assert [p["page"] for p in plans] == ["results-12th", "targets-13th"]  # the published URLs
+    home = read(site, "")
+    for p in plans:
+        assert f'id="{p["plan_id"]}"' in home                  # each plan's answer on the home page
+        assert f"“{p['name_zh']}”" in _text(read(site, p["page"] + "/"))
+        assert f'href="{p["page"]}/"' in home
+    nav = re.findall(r'class="md-nav__link[^"]*"[^>]*>\s*<span class="md-ellipsis">\s*([^<]+?)\s*</span>', home)
+    assert "“十二五”" in nav and "“十三五”" in nav and "数据缺口" in nav
+
+
+def test_the_gaps_page_lists_every_undecided_target_with_what_would_decide_it(prod, site):
+    # Guards against 无数据 as a dead end: every no_data / indeterminate target is on the
+    # 数据缺口 page with the figure needed, its precision and the documents that publish it.
+    gaps = _warehouse_rows(prod, "select indicator_id, needed_zh, precision_zh, usual_sources_zh from data_gaps")
+    undecided = _warehouse_rows(prod, "select target_id from indicator_status where status in ('no_data', 'indeterminate')")
+    assert len(gaps) == len(undecided) == 6
+    html = read(site, "gaps/")
+    text = _text(html)
+    for g in gaps:
+        assert f'href="../indicators/{g["indicator_id"]}/"' in html
+        for column in ("needed_zh", "precision_zh", "usual_sources_zh"):
+            assert g[column] in text, (g["indicator_id"], column)
+    assert "怎样提交一个数字" in text and 'href="../methodology/#new-source"' in html
+    assert 'href="gaps/"' in read(site, "")   # the home page invites, not only states 无数据

@@ -31,6 +31,8 @@ QUERIES_YML = HERE / "queries.yml"
 # Site page (relative to the site's base URL) that presents each table.
 TABLE_PAGES = {
     "indicator_status": "indicators/",
+    "series": "indicators/",
+    "data_gaps": "gaps/",
     "target_levels_2020": "targets-13th/",
     "indicators": "indicators/",
     "observations": "indicators/",
@@ -67,9 +69,21 @@ WAN = ("万元", "10,000 yuan")
 UNITS: dict[str, dict[str, tuple[str, str]]] = {
     "indicator_status": {"baseline_year": YEAR, "baseline": SEE_UNIT, "target_year": YEAR, "target": SEE_UNIT,
                          "reduction_pct": PERCENT, "actual": SEE_UNIT, "gap_to_target": SEE_UNIT,
-                         "gap_pct": PERCENT, "change_from_baseline": SEE_UNIT, "change_from_baseline_pct": PERCENT},
+                         "gap_pct": PERCENT, "change_from_baseline": SEE_UNIT, "change_from_baseline_pct": PERCENT,
+                         "baseline_low": SEE_UNIT, "baseline_high": SEE_UNIT, "target_low": SEE_UNIT,
+                         "target_high": SEE_UNIT, "actual_low": SEE_UNIT, "actual_high": SEE_UNIT, "actual_year": YEAR,
+                         "progress_year": YEAR, "progress_value": SEE_UNIT,
+                         "progress_cagr_observed": ("比率（年均增长率，0.01 = 1%）", "ratio (annual growth, 0.01 = 1%)"),
+                         "progress_cagr_required": ("比率（年均增长率，0.01 = 1%）", "ratio (annual growth, 0.01 = 1%)"),
+                         "progress_ratio": ("比率（1 = 正好按所需速度）", "ratio (1 = exactly the required pace)")},
     "target_levels_2020": {"reduction_pct": PERCENT, "base_year": YEAR, "target_year": YEAR,
-                           "baseline_value": SEE_UNIT, "target_level": SEE_UNIT},
+                           "baseline_value": SEE_UNIT, "target_level": SEE_UNIT, "target_level_low": SEE_UNIT,
+                           "target_level_high": SEE_UNIT},
+    "series": {"period_start": YEAR, "period_end": YEAR, "value": SEE_UNIT, "value_low": SEE_UNIT, "value_high": SEE_UNIT,
+               "sources_for_period": ("份", "sources")},
+    "data_gaps": {"target_year": YEAR, "baseline_year": YEAR, "decimals_needed": ("位小数", "decimals"),
+                  "actual": SEE_UNIT, "actual_low": SEE_UNIT, "actual_high": SEE_UNIT, "target": SEE_UNIT,
+                  "target_low": SEE_UNIT, "target_high": SEE_UNIT},
     "observations": {"period_start": YEAR, "period_end": YEAR, "base_year": YEAR, "value": SEE_UNIT},
     "baseline_links": {"baseline_year": YEAR},
     "plans": {"start_year": YEAR, "end_year": YEAR, "base_year": YEAR},
@@ -98,7 +112,9 @@ ORDINALS: dict[str, set[str]] = {
 # Facets shown on a table page.  None on penalties: at millions of rows each facet is
 # a GROUP BY over the filtered rows on every request; ask for one with ?_facet=.
 FACETS = {
-    "indicator_status": ["plan", "status_zh"],
+    "indicator_status": ["plan", "status_zh", "progress_zh"],
+    "series": ["series_id", "source_id", "is_latest"],
+    "data_gaps": ["plan", "missing"],
     "target_levels_2020": ["name_match"],
     "indicators": ["plan", "unit", "period_kind"],
     "observations": ["kind", "indicator_id", "unit"],

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config, paths
-from pipeline.site import csp, pages, plots
+from pipeline.site import csp, home, indicators, pages, plans, plots
 from pipeline.site.context import Context, saved_queries
 from pipeline.site.data import load
 
@@ -39,7 +39,8 @@ HAND_WRITTEN = paths.ROOT / "site"
 MKDOCS_YML = paths.ROOT / "mkdocs.yml"
 
 #: Shown on every page of the demo build (and never present in a production build).
-DEMO_BANNER = "演示站点：本页所有处罚和黑名单记录均为虚构示例，不是真实数据。"
+DEMO_BANNER = ("演示站点：处罚和黑名单记录，以及标有“示例（虚构）”的统计公报、年鉴和规划中的数字和据此作出的判断，"
+               "均为虚构示例，不是真实数据。")
 #: Strings that only fictional fixture data contains; the production build must hold none.
 FICTIONAL_MARKERS = ("虚构", "example.invalid")
 
@@ -71,12 +72,14 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
         elif config.is_local(url) and not demo:
             print(f"  site: {name}={url} 是本机地址，只适合本机预览，不要发布 / a local address: preview only, do not publish")
     plots.build_all(ctx)
-    pages.home(ctx)
-    pages.results_12th(ctx)
-    pages.targets_13th(ctx)
-    pages.indicators_index(ctx)
+    home.home(ctx)
+    for plan in data.plans:
+        plans.plan_page(ctx, plan)
+    plans.plans_index(ctx)
+    plans.gaps_page(ctx)
+    indicators.indicators_index(ctx)
     for iid in data.indicators:
-        pages.indicator_page(ctx, iid)
+        indicators.indicator_page(ctx, iid)
     pages.enforcement(ctx, penalties_collected)
     pages.blacklist(ctx, blacklist_collected)
     pages.downloads(ctx, extra_files)
@@ -88,8 +91,9 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
                                      encoding="utf-8")
 
     # -- render --------------------------------------------------------------------------
-    share = ctx.figures["results-12th-gap"]
-    run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo,
+    share = home.share_figure(ctx)
+    nav_plans = [{f"“{p['name_zh']}”": plans.plan_md(p)} for p in data.plans]
+    run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo, nav_plans=nav_plans,
                extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
     csp.apply(out)
     if not ctx.site_url:
@@ -139,9 +143,12 @@ def _source_date_epoch(on_date: dt.date) -> Iterator[None]:
 
 
 def run_mkdocs(docs: Path, out: Path, *, site_url: str, on_date: dt.date, demo: bool,
-               extra: dict | None = None) -> None:
+               extra: dict | None = None, nav_plans: list[dict] | None = None) -> None:
     """Render docs -> out with MkDocs-Material in strict mode (any warning fails the build).
-    ``extra`` adds keys to mkdocs.yml's `extra` (read by theme/main.html)."""
+    ``extra`` adds keys to mkdocs.yml's `extra` (read by theme/main.html).  ``nav_plans``
+    fills the nav section 规划 (one entry per plan in plans.csv), so a new plan gets a nav
+    entry without an edit to mkdocs.yml; an engine reading mkdocs.yml alone still reaches
+    every plan page from the home page."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     import jieba  # Material's search plugin segments Chinese with it; keep its chatter quiet
 
@@ -162,11 +169,25 @@ def run_mkdocs(docs: Path, out: Path, *, site_url: str, on_date: dt.date, demo: 
             cfg.extra["demo_banner"] = DEMO_BANNER if demo else ""
             for key, value in (extra or {}).items():
                 cfg.extra[key] = value
+            if nav_plans is not None:
+                cfg["nav"] = _with_plans(cfg["nav"], nav_plans)
             build(cfg)
     except Abort as e:
         raise SiteBuildError("MkDocs (strict) 停止 / stopped: " + "; ".join(warnings.messages or [str(e)])) from None
     finally:
         logger.removeHandler(warnings)
+
+
+def _with_plans(nav: list, plan_entries: list[dict]) -> list:
+    """mkdocs.yml's nav with one entry per plan after the 规划 section's index page."""
+    out = []
+    for item in nav:
+        if isinstance(item, dict) and "规划" in item:
+            index, *rest = item["规划"]
+            out.append({"规划": [index, *plan_entries, *rest]})
+        else:
+            out.append(item)
+    return out
 
 
 class SiteBuildError(RuntimeError):

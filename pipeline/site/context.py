@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -27,6 +28,22 @@ def saved_queries(path: Path = QUERIES_YML) -> dict[str, dict]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return {name: {"title": str(q.get("title", name)).split(" / ")[0], "page": q.get("page", "")}
             for name, q in raw.items() if isinstance(q, dict)}
+
+
+def _page_dir(md_path: str) -> str:
+    """The directory a page is served from (directory URLs): index.md -> '', a/b.md -> a/b/,
+    a/index.md -> a/."""
+    stem = md_path.removesuffix(".md")
+    if stem == "index":
+        return ""
+    return stem.removesuffix("index") if stem.endswith("/index") else stem + "/"
+
+
+def dir_url(from_md: str, to_md: str) -> str:
+    """Relative URL from one built page to another (both given as Markdown paths)."""
+    start, target = _page_dir(from_md), _page_dir(to_md)
+    rel_path = posixpath.relpath(target or ".", start or ".")
+    return "./" if rel_path == "." else rel_path + "/"
 
 
 def zh_date(d: dt.date) -> str:
@@ -104,6 +121,12 @@ class Context:
         if label is None:
             label = f"原文 {p['locator_zh']}" if page == "source.md" else f"{self.source_title(p['source_id'])} {p['locator_zh']}"
         return f"[{esc(label)}]({rel(from_md, page + '#' + passage_id)})"
+
+    def passage_href(self, from_md: str, passage_id: str) -> str:
+        """The built URL of a passage, relative to the built page of `from_md`, for raw HTML
+        (an SVG link) that MkDocs does not rewrite: indicators/x.md -> ../../source/#t1-r7."""
+        p = self.passage(passage_id)
+        return dir_url(from_md, self.source_md(p["source_id"])) + "#" + passage_id
 
     def download(self, from_md: str, data_path: str, label: str) -> str:
         """Link to a file of the data package, served from downloads/ on this site."""

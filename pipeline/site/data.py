@@ -20,21 +20,33 @@ Row = dict[str, Any]
 # Columns each page relies on; a model that stops producing one fails the build here,
 # with the table's name, instead of as a KeyError somewhere in a page writer.
 EXPECTED_COLUMNS: dict[str, set[str]] = {
-    "indicator_status": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "unit", "direction", "baseline_year",
-                         "baseline", "target_year", "target", "reduction_pct", "actual", "status", "status_zh",
-                         "gap_to_target", "gap_pct", "target_looser_than_baseline", "summary_zh",
-                         "actual_vs_target", "null_reasons_zh",
-                         "assumption_zh", "passage_id", "quote"},
+    "indicator_status": {"target_id", "indicator_id", "series_id", "plan", "plan_id", "table_no", "table_row", "name_zh",
+                         "unit", "direction", "target_kind", "target_as_written", "baseline_year", "baseline",
+                         "baseline_low", "baseline_high", "baseline_method", "baseline_source_id",
+                         "baseline_observation_id", "target_year", "target", "target_low", "target_high",
+                         "reduction_pct", "actual", "actual_low", "actual_high", "actual_year", "actual_source_id",
+                         "actual_observation_id", "sources_disagree", "status", "status_zh", "actual_vs_target",
+                         "gap_to_target", "gap_pct", "target_looser_than_baseline", "change_from_baseline",
+                         "change_from_baseline_pct", "progress_year", "progress_value", "progress_source_id",
+                         "progress_cagr_observed", "progress_cagr_required", "progress_ratio", "progress",
+                         "progress_zh", "summary_zh", "assumption_zh", "null_reasons_zh", "target_source_id",
+                         "passage_id", "quote"},
     "target_levels_2020": {"indicator_id", "reduction_pct", "base_year", "target_year", "baseline_indicator_id",
-                           "baseline_value", "target_level", "derivation", "name_match", "assumption_zh"},
-    "stg_indicators": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "name_en", "unit",
-                       "period_kind", "passage_id", "definition_zh"},
+                           "baseline_value", "baseline_observation_id", "target_level", "derivation",
+                           "baseline_method", "name_match", "assumption_zh", "reduction_observation_id"},
+    "series": {"series_id", "indicator_id", "plan", "kind", "period_start", "period_end", "value", "value_as_written",
+               "unit", "value_low", "value_high", "is_latest", "sources_for_period", "sources_disagree", "source_id",
+               "source_title", "source_date", "observation_id", "passage_id", "quote"},
+    "data_gaps": {"target_id", "indicator_id", "plan", "plan_id", "name_zh", "unit", "target_year", "baseline_year",
+                  "status", "status_zh", "missing", "decimals_needed", "needed_zh", "precision_zh", "usual_sources_zh"},
+    "stg_indicators": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "name_en", "unit", "direction",
+                       "period_kind", "series_id", "passage_id", "definition_zh"},
     "stg_observations": {"observation_id", "indicator_id", "kind", "period_start", "period_end", "value",
-                         "value_as_written", "unit", "passage_id", "table_column", "quote",
+                         "value_as_written", "unit", "source_id", "passage_id", "table_column", "quote",
                          "corroborating_passage_id", "corroborating_quote", "note_zh"},
     "stg_campaign_results": {"year", "measure_id", "seq", "campaign_zh", "measure_zh", "value", "unit",
                              "value_as_written", "amount_yuan", "passage_id", "quote"},
-    "stg_commitments": {"commitment_id", "seq", "kind", "topic_zh", "subject_zh", "commitment_zh", "value",
+    "stg_commitments": {"commitment_id", "seq", "plan", "kind", "topic_zh", "subject_zh", "commitment_zh", "value",
                         "unit", "value_as_written", "due_year", "due_as_written", "passage_id", "quote", "note_zh"},
     "enforcement_results": {"year", "source", "campaign_zh", "measure", "measure_zh", "value", "unit", "scope_zh",
                             "passage_id", "quote"},
@@ -55,8 +67,8 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
     "stg_sources": {"source_id", "title", "kind", "issuer", "issuer_note", "document_number", "document_number_note",
                     "date", "date_note", "url", "url_note", "retrieved_date", "retrieved_note", "path", "sha256",
                     "passage_id_prefix", "note_zh", "licence_note_zh"},
-    "stg_plans": {"plan_id", "name_zh", "name_en", "start_year", "end_year", "base_year", "base_year_note", "source_id",
-                  "page", "note_zh"},
+    "stg_plans": {"plan_id", "name_zh", "name_en", "start_year", "end_year", "base_year", "base_year_note",
+                  "years_assumed", "source_id", "page", "note_zh"},
     "stg_passages": {"passage_id", "source_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
                      "locator_zh", "text"},
 }
@@ -82,8 +94,8 @@ class SiteData:
     package_version: str
     descriptor: dict                      # the input datapackage.json
     package: dict                         # staging/data/datapackage.json (the output one)
-    status: list[Row]                     # indicator_status, 表1 rows first
-    levels: dict[str, Row]                # target_levels_2020 by indicator_id
+    status: list[Row]                     # indicator_status: one row per target, by plan, table and row
+    levels: dict[str, Row]                # target_levels_2020 (derived levels) by target_id
     indicators: dict[str, Row]            # stg_indicators by indicator_id, in file order
     observations: list[Row]
     campaign: list[Row]
@@ -96,29 +108,46 @@ class SiteData:
     passages: list[Row]
     sources: list[Row] = field(default_factory=list)          # stg_sources, the plan (no passage prefix) first
     plans: list[Row] = field(default_factory=list)            # stg_plans, oldest first
+    series: list[Row] = field(default_factory=list)           # every actual or base-year figure, every source
+    gaps: list[Row] = field(default_factory=list)             # data_gaps: targets that cannot be judged yet
     releases: list[Row] = field(default_factory=list)         # the releases table, newest first
     corrections: list[Row] = field(default_factory=list)      # stg_corrections: the 更正 / 异议 log
     files: list[DataFile] = field(default_factory=list)
     checksums: dict[str, str] = field(default_factory=dict)   # SHA256SUMS: path -> sha256
 
     # -- convenience views -------------------------------------------------
-    def status_of(self, indicator_id: str) -> Row | None:
-        return next((r for r in self.status if r["indicator_id"] == indicator_id), None)
+    def targets_of(self, indicator_id: str) -> list[Row]:
+        """indicator_status rows (one per target) of one indicator."""
+        return [r for r in self.status if r["indicator_id"] == indicator_id]
 
     def observations_of(self, indicator_id: str) -> list[Row]:
         return [o for o in self.observations if o["indicator_id"] == indicator_id]
 
-    def plan_rows(self, plan: str) -> list[Row]:
-        return [r for r in self.status if r["plan"] == plan]
+    def plan_targets(self, plan_id: str) -> list[Row]:
+        return [r for r in self.status if r["plan_id"] == plan_id]
+
+    def plan(self, plan_id: str) -> Row:
+        return next(p for p in self.plans if p["plan_id"] == plan_id)
+
+    def plan_named(self, name_zh: str) -> Row | None:
+        return next((p for p in self.plans if p["name_zh"] == name_zh), None)
+
+    def series_of(self, series_id: str) -> list[Row]:
+        """Every figure of a series from every source (the series mart's rows), oldest first."""
+        return [r for r in self.series if r["series_id"] == series_id]
+
+    def series_targets(self, series_id: str) -> list[Row]:
+        """Every plan's targets for one series (indicators linked by same_as share it)."""
+        return [r for r in self.status if r["series_id"] == series_id]
 
     @property
     def passage_ids(self) -> set[str]:
         return {p["passage_id"] for p in self.passages}
 
-    @property
-    def five_year_totals(self) -> list[Row]:
-        return [o for o in self.observations
-                if self.indicators[o["indicator_id"]]["period_kind"] == "five_year_total"]
+    def totals_of_plan(self, plan_name: str) -> list[Row]:
+        """Figures that are sums over several years (no target): shown apart from the targets."""
+        return [o for o in self.observations if self.indicators[o["indicator_id"]]["plan"] == plan_name
+                and self.indicators[o["indicator_id"]]["period_kind"] != "annual"]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, relation: str, order: str = "") -> list[Row]:
@@ -168,7 +197,7 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         descriptor=descriptor,
         package=package,
         status=_rows(con, "indicator_status"),
-        levels={r["indicator_id"]: r for r in _rows(con, "target_levels_2020")},
+        levels={r["reduction_observation_id"]: r for r in _rows(con, "target_levels_2020")},
         indicators={r["indicator_id"]: r for r in indicators},
         observations=_rows(con, "stg_observations"),
         campaign=_rows(con, "stg_campaign_results", "ORDER BY year, seq"),
@@ -181,6 +210,8 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         passages=_rows(con, "stg_passages", "ORDER BY source_id, seq"),
         sources=_rows(con, "stg_sources", "ORDER BY passage_id_prefix <> '', date NULLS FIRST, source_id"),
         plans=_rows(con, "stg_plans", "ORDER BY start_year, plan_id"),
+        series=_rows(con, "series"),
+        gaps=_rows(con, "data_gaps"),
         releases=_rows(con, "releases", "ORDER BY release_date DESC, version DESC") if _exists(con, "releases") else [],
         corrections=_rows(con, "stg_corrections", "ORDER BY date DESC, correction_id DESC")
         if _exists(con, "stg_corrections") else [],

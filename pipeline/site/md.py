@@ -148,7 +148,7 @@ def front_matter(meta: dict) -> str:
     return f"---\n{body}---\n\n"
 
 
-STATUS_CLASS = {"达成": "met", "未达成": "missed", "无数据": "nodata"}
+STATUS_CLASS = {"达成": "met", "未达成": "missed", "无法判断": "indeterminate", "无数据": "nodata"}
 
 
 def status_badge(status_zh: str) -> str:

@@ -6,3 +6,14 @@ create or replace macro fmt_num(v) as
         when v = trunc(v) then cast(cast(v as hugeint) as varchar)
         else cast(round(v, 6) as varchar)
     end;
+
+-- Precision is part of a figure: a value written with d decimals stands for ± half its last
+-- digit (0.06 -> 0.055 to 0.065; 0.6 -> 0.55 to 0.65).  Counts of discrete things (人, 起, 家…)
+-- are exact, and so are targets as written.  decimals_of reads the figure as the source wrote
+-- it ("0.06", "下降25%", "41.1万元"); Chinese numerals carry no decimals.
+create or replace macro decimals_of(written) as
+    coalesce(length(regexp_extract(coalesce(written, ''), '[0-9][.．]([0-9]+)', 1)), 0);
+create or replace macro exact_unit(unit) as
+    unit in ('人', '起', '家', '个', '件', '次', '项', '处', '名', '座', '辆', '艘');
+create or replace macro half_width(written, unit) as
+    case when exact_unit(unit) then 0 else 0.5 * pow(10, -decimals_of(written)) end;

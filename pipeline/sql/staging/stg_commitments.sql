@@ -1,6 +1,7 @@
 select
     commitment_id,
     cast(seq as integer) as seq,
+    plan,
     kind,
     topic_zh,
     subject_zh,
