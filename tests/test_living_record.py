@@ -241,6 +241,11 @@ def _first(rows, **changes):
     ("observations", lambda rows: _first(rows, source_id="no-such-source"), ("foreign-key", "observations", "source_id")),
     ("indicators", lambda rows: _first(rows, plan="没有这个规划"), ("foreign-key", "indicators", "plan")),
     ("plans", lambda rows: rows + [{**rows[0], "name_zh": "另一个", "page": "other"}], ("primary-key", "plans", "plan_id")),
+    # a plan page is a URL of the site: never one of its own pages, never another plan's
+    ("plans", lambda rows: _first(rows, page="downloads"), ("plan-page-reserved", "plans", "page")),
+    ("plans", lambda rows: rows + [{**rows[0], "plan_id": "other", "name_zh": "另一个"}],
+     ("plan-page-reserved", "plans", "page")),
+    ("plans", lambda rows: _first(rows, page="../index"), ("pattern", "plans", "page")),
 ])
 def test_validate_rejects_a_missing_source_or_plan_and_a_duplicate_plan_id(package_copy, resource, edit, expected):
     _edit(package_copy, resource, edit)

@@ -52,6 +52,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "campaign-reconciliation": ("warning", "{detail}", "{detail}"),
     # releases and corrections
     "uncorrected-change": ("error", "已发布的值被改动却没有更正记录：{detail}", "A published value changed without a corrections record: {detail}"),
+    "plan-page-reserved": ("error", "规划页面“{value}”不可用：{detail}", "Plan page '{value}' cannot be used: {detail}"),
     "private-person-named": ("error", "提出方“{value}”像是个人姓名；个人一律写“公众”", "Requester '{value}' looks like a person's name; write 公众 for private persons"),
     # citations
     "quote-not-in-passage": ("error", "引文不在出处段落 {detail} 中", "The quote is not in its passage {detail}"),

@@ -216,6 +216,8 @@ def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
         return "*"  # citations (and reconciliation); sources: their files
     if table.name == "corrections":
         return "*"  # requesters, corrections against the previous release
+    if table.name == "plans":
+        return {"page"}  # plan pages: unique, not the site's own
     if table.name == "penalties" and "campaign_results" in tables:
         return {"decision_date", "fine_amount_wan"}  # reconciliation
     return set()
@@ -417,6 +419,29 @@ def _check_row_citation(r: dict, text_of: dict, headers: dict, table_of: dict, w
 
 ORG_SUFFIXES = ("局", "委", "厅", "院", "会", "所", "公司", "中心", "部", "办", "社", "站", "队", "报", "台", "网", "大学",
                 "学校", "协会", "集团", "厂", "店", "处", "科", "组", "室", "政府", "法院", "检察院", "媒体", "杂志", "机构")
+
+
+#: Site paths a plan's page may not take: the site's own pages and folders.  A plan page is
+#: one word (results-12th, as published) or plans/<word>.
+RESERVED_PAGES = {"index", "plans", "gaps", "indicators", "sources", "source", "enforcement", "blacklist", "downloads",
+                  "api", "methodology", "about", "changelog", "deploy", "assets", "search", "404", "releases"}
+
+
+def check_plan_pages(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
+    """A plan's page (plans.page) is its site URL: unique, and never one of the site's own."""
+    table = tables.get("plans")
+    if not (table and table.loaded):
+        return
+    seen: dict[str, int] = {}
+    for rowid, plan_id, page in con.execute(f"SELECT rowid, plan_id, page FROM {table.sql} ORDER BY 1").fetchall():
+        page = page or f"plans/{plan_id}"
+        where = dict(resource="plans", file=str(table.path), row=rowid + 2, field="page", value=page)
+        if page.split("/")[0] in RESERVED_PAGES - {"plans"} or page == "plans":
+            errors.append(ValidationError("plan-page-reserved", detail="本站已有此页 / a page of the site", **where))
+        elif page in seen:
+            errors.append(ValidationError("plan-page-reserved", detail=f"第{seen[page]}行已用 / used by row {seen[page]}",
+                                          **where))
+        seen.setdefault(page, rowid + 2)
 
 
 def check_requesters(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
