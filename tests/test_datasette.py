@@ -485,6 +485,9 @@ def test_html_links_to_the_site_passage_and_enterprise_history(datasette):
     html = body.decode("utf-8")
     assert f'href="{SERVED_SITE_URL}source/#t1-r7"' in html
     assert f'href="{SERVED_SITE_URL}indicators/"' in html  # about_url of the table
+    # a passage of another source links to that source's page (the demo's fictional yearbook)
+    _, _, body = get(datasette, "safety/observations", source_id="demo-yearbook-2021")
+    assert f'href="{SERVED_SITE_URL}sources/demo-yearbook-2021/#demo-yearbook-2021--' in body.decode("utf-8")
     _, _, body = get(datasette, "safety/blacklist")
     assert "/safety/enterprise_history?q=91360123MAHG8UYX4B" in body.decode("utf-8")
 

@@ -458,7 +458,7 @@ TARGET_ROWS = [
 ]
 TARGET_REJECTED = {4: ["translation-missing", "translation-missing"], 5: ["key-conflict"], 7: ["same-as-unknown"],
                    8: ["unit-mismatch"], 9: ["required"], 10: ["figure-not-in-quote"], 11: ["choice-invalid"],
-                   12: ["pattern"], 13: ["pattern"]}
+                   12: ["pattern"], 13: ["pattern", "period-order"]}  # 13: a 2025 target of a 2026-2030 plan
 DEFINED = f"引自《{DEMO_TITLE}》的指标，原文没有给出定义。,An indicator quoted from 《{DEMO_TITLE}》; the text gives no definition."
 PLAN_WRITTEN = (f"demo-fyp14,示例（虚构）十四五,Fictional 14th five-year plan (2021-2025),2021,2025,2020,"
                 f"引自《{DEMO_TITLE}》：引文写明2020年。The quote states 2020.,false,{DEMO},,,")

@@ -231,6 +231,10 @@ def _edit(package: Path, resource: str, edit) -> None:
         w.writerows(rows)
 
 
+def _with(rows, key_value, key="observation_id", **changes):
+    return [{**r, **changes} if r[key] == key_value else r for r in rows]
+
+
 def _first(rows, **changes):
     rows[0] = {**rows[0], **changes}
     return rows
@@ -246,6 +250,24 @@ def _first(rows, **changes):
     ("plans", lambda rows: rows + [{**rows[0], "plan_id": "other", "name_zh": "另一个"}],
      ("plan-page-reserved", "plans", "page")),
     ("plans", lambda rows: _first(rows, page="../index"), ("pattern", "plans", "page")),
+    # ids that would take the place of a page or a chart of the site (issue 14 review)
+    ("indicators", lambda rows: _first(rows, indicator_id="index"), ("reserved-id", "indicators", "indicator_id")),
+    ("indicators", lambda rows: _first(rows, indicator_id="results-12th-gap"),
+     ("reserved-id", "indicators", "indicator_id")),
+    # a name that looks like another: invisible characters are refused in every text field
+    ("plans", lambda rows: _first(rows, name_zh="十\u200b二五"), ("control-character", "plans", "name_zh")),
+    # what judging takes for granted
+    ("observations", lambda rows: _with(rows, "fyp13-deaths:cumulative_reduction_target:2020", value="100",
+                                        value_as_written="100%", quote="100%"),
+     ("target-out-of-range", "observations", "value")),
+    ("observations", lambda rows: _with(rows, "fyp12-deaths-all:target:2015", period_start="2016"),
+     ("period-order", "observations", "period_end")),
+    ("observations", lambda rows: _with(rows, "fyp13-deaths:cumulative_reduction_target:2020", base_year="2020"),
+     ("period-order", "observations", "base_year")),
+    ("observations", lambda rows: _with(rows, "fyp12-deaths-all:actual:2015", period_start="2030", period_end="2030"),
+     ("future-date", "observations", "period_end")),
+    ("indicators", lambda rows: _with(rows, "fyp13-deaths", series_id="fyp12-road-deaths", unit="起", key="indicator_id"),
+     ("series-mismatch", "indicators", "series_id")),
 ])
 def test_validate_rejects_a_missing_source_or_plan_and_a_duplicate_plan_id(package_copy, resource, edit, expected):
     _edit(package_copy, resource, edit)

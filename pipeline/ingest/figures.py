@@ -172,9 +172,17 @@ class Package:
         for r in self.rows["passages"]:
             by_source.setdefault(r["source_id"], []).append(r)
         self.passages = {sid: citations.Passages(rows) for sid, rows in by_source.items()}
-        # A table is known by its source and number, as check_citations knows it.
-        self.header_of = {(r["source_id"], r["table_no"]): r["text"] for r in self.rows["passages"]
-                          if r["kind"] == "table_header"}
+        # A table row's header is the header above it in the same document, as check_citations
+        # knows it (one document may number two tables 1).
+        self.header_of: dict[str, str] = {}
+        above: dict[tuple, str] = {}
+        for rows in by_source.values():
+            for r in sorted(rows, key=lambda r: int(r["seq"] or 0)):
+                if r["kind"] == "table_header":
+                    above[r["table_no"]] = r["text"]
+                elif r["kind"] == "table_row" and r["table_no"] in above:
+                    self.header_of[r["passage_id"]] = above[r["table_no"]]
+            above.clear()
         self.index = {name: {self.key(name, r): (i + 2, r) for i, r in enumerate(self.rows[name])} for name in WRITE_ORDER}
         self.plan_names = {r["name_zh"]: r for r in self.rows["plans"]}
 
@@ -347,7 +355,7 @@ class Run:
             return None
         column = ""
         p = m.passage
-        head = self.pkg.header_of.get((source_id, p["table_no"])) if p["kind"] == "table_row" else None
+        head = self.pkg.header_of.get(p["passage_id"]) if p["kind"] == "table_row" else None
         if head:
             column, other = citations.table_column(p["text"], head, figure.written, year)
             if other:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import os
@@ -92,7 +93,8 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
 
     # -- render --------------------------------------------------------------------------
     share = home.share_figure(ctx)
-    nav_plans = [{f"“{p['name_zh']}”": plans.plan_md(p)} for p in data.plans]
+    # Nav titles are printed as HTML by the theme: a plan's name goes in escaped.
+    nav_plans = [{html.escape(f"“{p['name_zh']}”"): plans.plan_md(p)} for p in data.plans]
     run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo, nav_plans=nav_plans,
                extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
     csp.apply(out)

@@ -3,7 +3,9 @@
 The site is static files, so there are no response headers to set; a meta tag placed
 before any script applies to the whole page.  The policy allows scripts only from the
 site itself and, for the few inline scripts Material writes into each page, exactly
-those scripts by their sha256.  Nothing else inline runs: not an `onfocus=` or
+those scripts by their sha256.  Which inline scripts are Material's is decided by their
+text, never by where they stand: any other inline script anywhere in a page (a record's
+text that reached the head through a template) stops the build, naming the page.  Nothing else inline runs: not an `onfocus=` or
 `onanimationstart=` attribute, not a `javascript:` URL, not a script some record's text
 managed to smuggle past the escaping in pipeline/site/md.py.  Styles may be inline (the
 charts' SVG and Material use style attributes); CSS cannot run script under this policy.
@@ -26,21 +28,42 @@ _CHARSET = re.compile(r"<meta charset=[\"']?utf-8[\"']?\s*/?>", re.IGNORECASE)
 META_NAME = 'http-equiv="Content-Security-Policy"'
 
 
-# The page's content: what the pipeline wrote from data.  Material's own inline scripts sit
-# in the template around it; a <script> inside it can only be one that got past the
-# escaping, so it is never allowed.
-_CONTENT = re.compile(r"<article\b.*?</article>", re.DOTALL | re.IGNORECASE)
+# The inline scripts Material 9 writes into a page, by the sha256 of their text with the
+# relative root of __md_scope (".", "..", "../..", "/") blanked: its storage helpers, the
+# palette restore and the tab restore.  A Material upgrade that changes them stops the
+# build with UnknownInlineScript; check the new scripts are Material's and update this set.
+MATERIAL_SCRIPTS = {
+    "0eb10c249dbdb0beef225a10ce5cbe55418cc4a7014cc208f8e7d6ed8f00906e",
+    "7eb3684fdacd2881f67b9428983273a29d8774d8bc82622af9b65a8ec1032a90",
+    "ffcc0f7735fdab434d257c80e65cec2e88d716991e69757185b7e450e41a5b2f",
+}
+_SCOPE_ROOT = re.compile(r'^__md_scope=new URL\("[./]*",location\)')
 
 
-def inline_script_hashes(html: str) -> list[str]:
-    """'sha256-…' of every inline script of the page's template (outside the <article> that
-    holds its content) that the page would execute, in page order."""
+class UnknownInlineScript(RuntimeError):
+    """A page holds an inline script that is not one of Material's: the build stops."""
+
+
+def is_material_script(body: str) -> bool:
+    normalised = _SCOPE_ROOT.sub('__md_scope=new URL("",location)', body)
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest() in MATERIAL_SCRIPTS
+
+
+def inline_script_hashes(html: str, page: str = "") -> list[str]:
+    """'sha256-…' of every inline script of the page that would execute, in page order.
+    Every one must be Material's own (MATERIAL_SCRIPTS); anything else raises
+    UnknownInlineScript, wherever it stands."""
     out = []
-    for m in _SCRIPT.finditer(_CONTENT.sub("", html)):
+    for m in _SCRIPT.finditer(html):
         attrs = m.group("attrs") or ""
         if re.search(r"\ssrc\s*=", attrs, re.IGNORECASE) or _DATA_TYPE.search(attrs):
             continue
-        digest = hashlib.sha256(m.group("body").encode("utf-8")).digest()
+        body = m.group("body")
+        if not is_material_script(body):
+            raise UnknownInlineScript(
+                f"site: {page or 'a page'} 含有不属于主题的内联脚本（数据中的文字未被转义？）/ holds an inline script "
+                f"that is not the theme's (a record's text not escaped?): {body[:120]!r}")
+        digest = hashlib.sha256(body.encode("utf-8")).digest()
         out.append("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
     return list(dict.fromkeys(out))
 
@@ -69,7 +92,7 @@ def apply(site_dir: Path) -> int:
         html = path.read_text(encoding="utf-8")
         if META_NAME in html:
             raise RuntimeError(f"site: {path} already has a Content-Security-Policy")
-        tag = f'<meta {META_NAME} content="{policy(inline_script_hashes(html))}">'
+        tag = f'<meta {META_NAME} content="{policy(inline_script_hashes(html, str(path.relative_to(site_dir))))}">'
         m = _CHARSET.search(html)
         if m:
             html = html[:m.end()] + "\n    " + tag + html[m.end():]

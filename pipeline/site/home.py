@@ -6,10 +6,10 @@ from __future__ import annotations
 from pipeline.site.context import Context, zh_date
 from pipeline.site.md import esc, link, num, status_badge
 from pipeline.site.pages import (
-    PLAN,
     PROJECT,
     commitment_counts,
     commitment_groups,
+    first_source,
     indicator_md,
     page_meta,
     zh_part,
@@ -56,7 +56,7 @@ def home(ctx: Context) -> None:
                    + "。本站收录的规划数字都链接到原文。")
     out = [page_meta(ctx, description, og_image=share.png, og_alt=share.summary, hide=["toc"])]
     out.append("# 南昌安全生产：规划承诺做到了吗？\n")
-    out.append(f"{PLAN}等文件承诺了什么、做到了没有：本站把规划里的指标、目标和执法数字逐项对照原文，整理成可核对的开放数据。"
+    out.append(f"{esc(first_source(ctx))}等文件承诺了什么、做到了没有：本站把规划里的指标、目标和执法数字逐项对照原文，整理成可核对的开放数据。"
                f"由“{PROJECT}”项目整理发布（{link('关于', md, 'about.md')}），不是政府网站。"
                f"数据更新：**{zh_date(d.build_date)}**"
                + (f"；本站收录的最新实际数是{latest_actual}年的。\n" if latest_actual else "。\n"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pipeline.site.context import Context
 from pipeline.site.md import esc, link, num, signed_num, signed_pct, status_badge, table
 from pipeline.site.pages import (
-    PLAN,
     dataset_jsonld,
     datasette_section,
+    first_source,
     indicator_md,
     page_meta,
 )
@@ -62,7 +62,7 @@ def indicators_index(ctx: Context) -> None:
     description = f"本站收录的{len(inds)}项指标（{what}），每项一页。"
     out = [page_meta(ctx, description)]
     out.append("# 指标\n")
-    out.append(f"本站收录的{len(inds)}项指标（{what}），每项一页：各年数值和来源、各规划的目标、结论、原文引文、下载和查询链接。"
+    out.append(f"本站收录的{len(inds)}项指标（{esc(what)}），每项一页：各年数值和来源、各规划的目标、结论、原文引文、下载和查询链接。"
                "不同规划里量度相同的指标画在同一张图上。\n")
     for plan in d.plans:
         rows = by_plan[plan["name_zh"]]
@@ -126,7 +126,7 @@ def indicator_page(ctx: Context, iid: str) -> None:
             conclusion = f"{name}：收录了{len({o['period_end'] for o in series})}个年份的数值，没有目标。"
     jsonld = dataset_jsonld(
         ctx, name=f"{name}（南昌市，{ind['plan']}）", md_path=md, files=files,
-        description=f"{conclusion} 数据来自{PLAN}等来源文件，每个数值引用原文段落和逐字引文。",
+        description=f"{conclusion} 数据来自{first_source(ctx)}等来源文件，每个数值引用原文段落和逐字引文。",
         temporal=f"{all_years[0]}/{all_years[-1]}", measured=[f"{name}（{unit}）"])
     out = [page_meta(ctx, conclusion, og_image=fig.png, og_alt=f"{fig.title}。{fig.summary}", jsonld=jsonld)]
     out.append(f"# {esc(name)}\n")

@@ -11,7 +11,7 @@ Text from agencies reaches pages only through one of these, each right for its c
     json_script(v)   JSON inside <script type="application/ld+json">
 
 esc() backslash-escapes every character Python-Markdown treats as syntax (its
-ESCAPED_CHARS), so `{: onfocus=… }` (attr_list), `[x](javascript:…)`, `![`, `*[abbr]:`
+ESCAPED_CHARS) and writes "?" and ":" as entities (pymdownx.details, def_list), so `{: onfocus=… }` (attr_list), `[x](javascript:…)`, `![`, `*[abbr]:`
 and `|` stay text; `<` and `&` are HTML-escaped first.  A Content-Security-Policy on every
 page (pipeline/site/csp.py) is the second wall: no inline handler could run even so.
 """
@@ -31,7 +31,7 @@ import yaml
 # of these makes it literal.  ">" never reaches here unescaped (html.escape runs first).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 # C0/C1 controls and the zero-width/bidi marks that can hide or reorder text on a page.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def esc(text: object) -> str:
@@ -43,6 +43,9 @@ def esc(text: object) -> str:
     s = _INVISIBLE.sub("", str(text))
     s = html.escape(s, quote=False)
     s = _MD_SPECIAL.sub(r"\\\1", s)
+    # Not in ESCAPED_CHARS, yet syntax of enabled extensions: "???" opens a pymdownx.details
+    # block and ":" after a line starts a def_list definition; as entities they are text.
+    s = s.replace("?", "&#63;").replace(":", "&#58;")
     return re.sub(r"\s*\n\s*", " ", s).strip()
 
 

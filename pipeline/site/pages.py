@@ -22,7 +22,18 @@ from pipeline.site.md import (
     table,
 )
 
-PLAN = "《南昌市安全生产“十三五”规划》"
+
+def first_source(ctx: Context) -> str:
+    """《title》 of the package's first source (the one whose passage ids carry no prefix)."""
+    return f"《{ctx.data.sources[0]['title']}》"
+
+
+def years_covered(ctx: Context) -> str:
+    """first/last year of every figure and plan in the package, for JSON-LD temporalCoverage."""
+    d = ctx.data
+    years = [y for o in d.observations for y in (o["period_start"], o["period_end"])]
+    years += [y for p in d.plans for y in (p["base_year"], p["start_year"], p["end_year"]) if y is not None]
+    return f"{min(years)}/{max(years)}"
 PROJECT = "南昌安全生产公众监督开放数据"
 LICENSE_URL_FALLBACK = "https://creativecommons.org/publicdomain/zero/1.0/"
 PLACE = {"@type": "Place", "name": "南昌市",
@@ -382,7 +393,7 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
     description = (f"下载全部数据：{len(tables)}张表，每张有 CSV、Excel 用 CSV、JSON 和 Parquet 格式，"
                    "另有 Excel 工作簿、SQLite 数据库和规划原文；每个文件附大小和 SHA-256 校验和。许可 CC0。")
     jsonld = dataset_jsonld(ctx, name=pkg["title"], md_path=md, files=[f.path for f in d.files],
-                            description=pkg["description"], temporal="2010/2020")
+                            description=pkg["description"], temporal=years_covered(ctx))
     out = [page_meta(ctx, description, jsonld=jsonld)]
     out.append("# 数据下载\n")
     lic = (pkg.get("licenses") or [{}])[0]
@@ -467,7 +478,7 @@ def source(ctx: Context, src: dict) -> None:
     sid, md = src["source_id"], ctx.source_md(src["source_id"])
     source_file = next(f for f in d.files if f.path == "source/" + src["path"].split("/")[-1])
     is_plan_text = md == "source.md"
-    description = (f"{PLAN}全文，按段落编号；本站引用的规划数字都链接到这里的段落，可以逐字核对。" if is_plan_text else
+    description = (f"《{src['title']}》全文，按段落编号；本站引用的规划数字都链接到这里的段落，可以逐字核对。" if is_plan_text else
                    f"《{src['title']}》全文，按段落编号；本站引自它的数字都链接到这里的段落。")
     out = [page_meta(ctx, description)]
     out.append(f"# 原文：{esc(src['title'])}\n")

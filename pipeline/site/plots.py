@@ -105,6 +105,16 @@ def _dot_text(r: dict, group: str) -> str:
         f"{num(r['baseline'], '无基数')}→{num(r['actual'])} 目标{num(r['target'])}\n{r['status_zh']}"
 
 
+def short_label(name: str, width_px: float = 330, font_size: int = 13) -> str:
+    """A row's name as the chart can write it on one line of a phone-width chart: cut with
+    "…" when longer (the caption and the table beside the chart give it whole)."""
+    if charts.text_width_px(name, font_size) <= width_px:
+        return name
+    while name and charts.text_width_px(name + "…", font_size) > width_px:
+        name = name[:-1]
+    return name + "…"
+
+
 def plan_chart(ctx: Context, plan: dict) -> Figure:
     """A plan's targets: each indicator's baseline, target and actual on the indicator's own
     scale, loose targets (looser than their own baseline) marked in words; a target whose
@@ -116,8 +126,8 @@ def plan_chart(ctx: Context, plan: dict) -> Figure:
     target_years = sorted({r["target_year"] for r in rows})
     base_year = "、".join(map(str, base_years)) or "基期"
     target_year = "、".join(map(str, target_years))
-    dots = [charts.TargetRow(label=r["name_zh"], baseline=r["baseline"], target=r["target"], actual=r["actual"],
-                             text=_dot_text(r, g), category=_category(r, g))
+    dots = [charts.TargetRow(label=short_label(r["name_zh"]), baseline=r["baseline"], target=r["target"],
+                             actual=r["actual"], text=_dot_text(r, g), category=_category(r, g))
             for r in ranked for g in [_result_group(r)]]
     colors = {_category({"baseline_year": base_year}, g): c for g, c in GAP_COLORS.items()}
     colors.update({d.category: GAP_COLORS["loose"] for d in dots if d.category not in colors})

@@ -14,6 +14,7 @@ create or replace macro fmt_num(v) as
 create or replace macro decimals_of(written) as
     coalesce(length(regexp_extract(coalesce(written, ''), '[0-9][.．]([0-9]+)', 1)), 0);
 create or replace macro exact_unit(unit) as
-    unit in ('人', '起', '家', '个', '件', '次', '项', '处', '名', '座', '辆', '艘');
+    unit in ('人', '起', '家', '个', '件', '次', '项', '处', '名', '座', '辆', '艘', '宗', '人次', '户', '所', '台', '套',
+             '条', '场', '批', '例', '家次', '起次');
 create or replace macro half_width(written, unit) as
     case when exact_unit(unit) then 0 else 0.5 * pow(10, -decimals_of(written)) end;

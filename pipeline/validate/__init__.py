@@ -199,6 +199,8 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
     rules.check_citations(con, tables, errors)
     rules.check_requesters(con, tables, errors)
     rules.check_plan_pages(con, tables, errors)
+    rules.check_reserved_ids(con, tables, errors)
+    rules.check_figures(con, tables, on_date, errors)
     if previous is not None and (Path(previous) / "datapackage.json").is_file():
         rules.check_corrections(con, tables, Path(previous), errors)
 

@@ -52,6 +52,12 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "campaign-reconciliation": ("warning", "{detail}", "{detail}"),
     # releases and corrections
     "uncorrected-change": ("error", "已发布的值被改动却没有更正记录：{detail}", "A published value changed without a corrections record: {detail}"),
+    "period-order": ("error", "年份先后不合理：{detail}", "Years out of order: {detail}"),
+    "target-out-of-range": ("error", "目标数值 {value} 不可用：{detail}", "Target value {value} cannot be used: {detail}"),
+    "figure-after-source": ("error", "{value}年的数字晚于给出它的文件的日期（{detail}）", "A figure for {value} is later than the document stating it ({detail})"),
+    "series-mismatch": ("error", "同一序列“{value}”的指标（{detail}）单位、方向或统计期类型不同", "Indicators of series '{value}' ({detail}) differ in unit, direction or period kind"),
+    "reserved-id": ("error", "编号“{value}”是网站已有页面或图表的名称（index、campaign…、…-gap），请换一个",
+                    "Id '{value}' is the name of a page or chart the site already has (index, campaign…, …-gap); choose another"),
     "plan-page-reserved": ("error", "规划页面“{value}”不可用：{detail}", "Plan page '{value}' cannot be used: {detail}"),
     "private-person-named": ("error", "提出方“{value}”像是个人姓名；个人一律写“公众”", "Requester '{value}' looks like a person's name; write 公众 for private persons"),
     # citations

@@ -153,9 +153,12 @@ LITERALS = ("****", "＊＊＊＊")
 
 # C0 and C1 control characters other than tab, line feed and carriage return, and the
 # bidirectional embeddings, overrides and isolates that reorder text on screen (a name
-# that reads one way and is stored another).  Published text may hold none of them.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-CONTROL_SQL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+# that reads one way and is stored another), and the invisible marks and joiners that make
+# two names look alike (十\u200b三五 beside 十三五).  Published text may hold none of them.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                     "\u2066-\u2069\ufeff]")
+CONTROL_SQL = (r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{61c}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}"
+               r"\x{2066}-\x{2069}\x{feff}]")
 
 
 def control_characters(text: str | None) -> str | None:

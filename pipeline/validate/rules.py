@@ -112,7 +112,8 @@ def text_checks(table: Table) -> list[RowCheck]:
     control = f"'{personal.CONTROL_SQL}'"
     if table.name not in PERSONAL_DATA_TABLES:
         return [RowCheck("control-character", name, f"regexp_matches({q(name)}, {control})", valueless=True,
-                         detail="见 / see U+0000–U+001F, U+007F–U+009F, U+202A–U+202E, U+2066–U+2069")
+                         detail="见 / see U+0000–U+001F, U+007F–U+009F, U+061C, U+200B–U+200F, U+202A–U+202E, "
+                                "U+2060–U+2064, U+2066–U+2069, U+FEFF")
                 for name in text_fields]
     text_fields = [n for n in text_fields if n not in personal.IDENTIFIER_FIELDS]
     if not text_fields:
@@ -218,6 +219,8 @@ def cross_row_columns(table: Table, tables: dict[str, Table]) -> set[str] | str:
         return "*"  # requesters, corrections against the previous release
     if table.name == "plans":
         return {"page"}  # plan pages: unique, not the site's own
+    if table.name == "indicators":
+        return {"series_id", "unit", "direction", "period_kind"}  # one series, one measure
     if table.name == "penalties" and "campaign_results" in tables:
         return {"decision_date", "fine_amount_wan"}  # reconciliation
     return set()
@@ -346,12 +349,19 @@ def check_citations(con, tables: dict[str, Table], errors: list[ValidationError]
         return
     text_of = dict(con.execute(f"SELECT passage_id, text FROM {passages.sql}").fetchall())
     source_of = dict(con.execute(f"SELECT passage_id, source_id FROM {passages.sql}").fetchall())
-    # A table is known by its source and number: every document may have a 表1.
-    headers = {(src, int(n)): t.split(" ") for src, n, t in con.execute(
-        f"SELECT source_id, table_no, text FROM {passages.sql} WHERE kind = 'table_header'").fetchall()}
-    table_of = {pid: (src, int(n)) for pid, src, n in con.execute(
-        f"SELECT passage_id, source_id, table_no FROM {passages.sql} WHERE kind = 'table_row' AND table_no IS NOT NULL "
-        "AND table_no <> ''").fetchall()}
+    # A table row's header is the header above it in the same document: every document may
+    # have a 表1, and one document may number two tables 1 (an annex).
+    headers: dict[str, list[str]] = {}
+    table_of: dict[str, str] = {}
+    above: dict[tuple, str] = {}
+    for pid, src, n, kind, text in con.execute(
+            f"SELECT passage_id, source_id, table_no, kind, text FROM {passages.sql} "
+            "WHERE kind IN ('table_header', 'table_row') ORDER BY source_id, TRY_CAST(seq AS INTEGER)").fetchall():
+        if kind == "table_header":
+            headers[pid] = text.split(" ")
+            above[(src, n)] = pid
+        elif (src, n) in above:
+            table_of[pid] = above[(src, n)]
     for name in ("observations", "campaign_results", "commitments"):
         table = tables.get(name)
         if not (table and table.loaded):
@@ -436,12 +446,73 @@ def check_plan_pages(con, tables: dict[str, Table], errors: list[ValidationError
     for rowid, plan_id, page in con.execute(f"SELECT rowid, plan_id, page FROM {table.sql} ORDER BY 1").fetchall():
         page = page or f"plans/{plan_id}"
         where = dict(resource="plans", file=str(table.path), row=rowid + 2, field="page", value=page)
-        if page.split("/")[0] in RESERVED_PAGES - {"plans"} or page == "plans":
+        if page.split("/")[0] in RESERVED_PAGES - {"plans"} or page in ("plans", "plans/index"):
             errors.append(ValidationError("plan-page-reserved", detail="本站已有此页 / a page of the site", **where))
         elif page in seen:
             errors.append(ValidationError("plan-page-reserved", detail=f"第{seen[page]}行已用 / used by row {seen[page]}",
                                           **where))
         seen.setdefault(page, rowid + 2)
+
+
+def check_figures(con, tables: dict[str, Table], build_date: dt.date, errors: list[ValidationError]) -> None:
+    """What judging a target takes for granted, checked where the figures come in: periods in
+    order, a base year before the target year, a cumulative reduction under 100% (at 100% or
+    more the level is zero or negative), no actual for a year after the build date or after
+    the date of the document that states it, and one measure per series (same unit, direction
+    and period kind: same_as links only indicators that can share a chart and a judgment)."""
+    obs, src, ind = tables.get("observations"), tables.get("sources"), tables.get("indicators")
+    if obs and obs.loaded:
+        dates = {}
+        if src and src.loaded:
+            dates = dict(con.execute(f"SELECT source_id, TRY_CAST(NULLIF(date, '') AS DATE) FROM {src.sql}").fetchall())
+        rows = con.execute(
+            f"""SELECT rowid, kind, TRY_CAST(period_start AS INTEGER), TRY_CAST(period_end AS INTEGER),
+                       TRY_CAST(NULLIF(base_year, '') AS INTEGER), TRY_CAST(value AS DOUBLE), source_id
+                FROM {obs.sql} ORDER BY 1""").fetchall()
+        for rowid, kind, start, end, base, value, source_id in rows:
+            where = dict(resource="observations", file=str(obs.path), row=rowid + 2)
+            if start is not None and end is not None and start > end:
+                errors.append(ValidationError("period-order", field="period_end", value=end,
+                                              detail=f"period_start {start} > period_end {end}", **where))
+            if base is not None and end is not None and base >= end:
+                errors.append(ValidationError("period-order", field="base_year", value=base,
+                                              detail=f"base_year {base} ≥ period_end {end}", **where))
+            if kind == "cumulative_reduction_target" and value is not None and not 0 < value < 100:
+                errors.append(ValidationError("target-out-of-range", field="value", value=value,
+                                              detail="累计降幅须大于0、小于100% / a cumulative reduction is above 0 and under 100%",
+                                              **where))
+            if kind in ("actual", "baseline") and end is not None:
+                stated_on = dates.get(source_id)
+                if end > build_date.year:
+                    errors.append(ValidationError("future-date", field="period_end", value=end, detail=str(build_date),
+                                                  **where))
+                elif stated_on is not None and end > stated_on.year:
+                    errors.append(ValidationError("figure-after-source", field="period_end", value=end,
+                                                  detail=f"{source_id}: {stated_on}", **where))
+    if ind and ind.loaded:
+        rows = con.execute(
+            f"""SELECT series_id, min(rowid), count(DISTINCT unit), count(DISTINCT direction), count(DISTINCT period_kind),
+                       string_agg(indicator_id, '、' ORDER BY rowid)
+                FROM {ind.sql} GROUP BY series_id HAVING count(*) > 1 ORDER BY 2""").fetchall()
+        for series, rowid, units, directions, kinds, members in rows:
+            if units > 1 or directions > 1 or kinds > 1:
+                errors.append(ValidationError("series-mismatch", resource="indicators", file=str(ind.path), row=rowid + 2,
+                                              field="series_id", value=series, detail=members))
+
+
+def check_reserved_ids(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:
+    """Ids that name a page or a chart of the site may not take the name of one the site
+    already has: indicators/index, sources/index, the campaign chart, a plan's -gap chart."""
+    rules = {"indicators": ("indicator_id", lambda v: v == "index" or v.startswith("campaign") or v.endswith("-gap")),
+             "sources": ("source_id", lambda v: v == "index")}
+    for name, (column, reserved) in rules.items():
+        table = tables.get(name)
+        if not (table and table.loaded):
+            continue
+        for rowid, value in con.execute(f"SELECT rowid, {column} FROM {table.sql} ORDER BY 1").fetchall():
+            if value and reserved(value):
+                errors.append(ValidationError("reserved-id", resource=name, file=str(table.path), row=rowid + 2,
+                                              field=column, value=value))
 
 
 def check_requesters(con, tables: dict[str, Table], errors: list[ValidationError]) -> None:

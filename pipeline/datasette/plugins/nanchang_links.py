@@ -1,6 +1,8 @@
 """Links from Datasette cells back to the site and across the data (HTML pages only).
 
-passage_id -> the passage on the site's source page ({site_url}source/#t1-r7)
+passage_id -> the passage on its source's page: the plan's ({site_url}source/#t1-r7), or for
+              a passage of another source, whose id starts with that source's id and "--",
+              that source's page ({site_url}sources/<id>/#<id>--c1-p2)
 uscc       -> the enterprise_history saved query for that code
 Reads only; configured by metadata.json -> plugins -> nanchang-links.
 """
@@ -23,7 +25,9 @@ def render_cell(value, column, database, datasette):
         return None
     config = datasette.plugin_config("nanchang-links") or {}
     if column in PASSAGE_COLUMNS and PASSAGE.match(value) and config.get("site_url"):
-        url = f"{config['site_url']}{config.get('source_page', 'source/')}#{value}"
+        source_id, sep, _ = value.partition("--")
+        page = f"sources/{source_id}/" if sep else config.get("source_page", "source/")
+        url = f"{config['site_url']}{page}#{value}"
         return Markup(f'<a href="{escape(url)}" title="原文段落 / source passage">{escape(value)}</a>')
     if column in USCC_COLUMNS and USCC.match(value):
         url = datasette.urls.database(database) + "/enterprise_history?" + urlencode({"q": value})

@@ -87,12 +87,14 @@ actual as (
     join latest s on s.series_id = t.series_id and s.period_end = t.target_year
 ),
 progress_point as (
-    -- the latest figure after the base year, up to the target year
+    -- the latest figure after the base year and before the target year: progress says how a
+    -- target is going while it is open; from the target year on, the status decides it
+    -- (a missed target is never also "on track")
     select target_id, value, year, source_id from (
         select t.target_id, s.value, s.period_end as year, s.source_id,
                row_number() over (partition by t.target_id order by s.period_end desc) as n
         from targets t
-        join latest s on s.series_id = t.series_id and s.period_end > t.baseline_year and s.period_end <= t.target_year
+        join latest s on s.series_id = t.series_id and s.period_end > t.baseline_year and s.period_end < t.target_year
     ) where n = 1
 ),
 joined as (
@@ -256,7 +258,7 @@ final as (
             case when target is null or baseline is null then 'target_looser_than_baseline：缺少基数或目标，不适用' end,
             case when actual is null or baseline is null then 'change_from_baseline、change_from_baseline_pct：缺少实际数或基数，无法计算'
                  when baseline = 0 then 'change_from_baseline_pct：基数为0，无法计算百分比' end,
-            case when progress is null and progress_value is null then 'progress、progress_ratio：基期之后还没有数值'
+            case when progress is null and progress_value is null then 'progress、progress_ratio：基期之后、目标年之前还没有数值（到了目标年由状态判断）'
                  when progress is null and (baseline is null or target is null) then 'progress、progress_ratio：缺少基数或目标'
                  when progress is null then 'progress、progress_ratio：基数、目标或最新数值为0或负数，增长率无法计算（不按 sdg-build 的做法代以0.001）'
                  when progress_ratio is null and progress = 'target_achieved' then 'progress_ratio：已达到目标，不再计算比率'
@@ -272,7 +274,7 @@ final as (
             case when target is null or baseline is null then 'target_looser_than_baseline: no baseline or no target to compare' end,
             case when actual is null or baseline is null then 'change_from_baseline, change_from_baseline_pct: no actual or no baseline'
                  when baseline = 0 then 'change_from_baseline_pct: the baseline is 0, no percentage' end,
-            case when progress is null and progress_value is null then 'progress, progress_ratio: no figure after the base year yet'
+            case when progress is null and progress_value is null then 'progress, progress_ratio: no figure between the base year and the target year (from the target year on, the status decides)'
                  when progress is null and (baseline is null or target is null) then 'progress, progress_ratio: no baseline or no target'
                  when progress is null then 'progress, progress_ratio: a zero or negative value makes the growth rate undefined (not replaced by 0.001 as sdg-build does)'
                  when progress_ratio is null and progress = 'target_achieved' then 'progress_ratio: target already achieved'
