@@ -178,7 +178,7 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
             from pipeline.site import SiteBuildError, build_site
 
             try:
-                build_site(con, descriptor, staging, on_date, demo=demo)
+                build_site(con, descriptor, staging, on_date, demo=demo, cache=out / ".cache")
             except SiteBuildError as e:
                 raise StageFailed(f"site: {e}") from None
             from pipeline.feeds import write_release_feed

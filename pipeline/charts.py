@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 import shutil
 import struct
@@ -231,8 +232,10 @@ def render_chart(
     title: str | None = None,
     description: str | None = None,
     scale: float = 2.0,
+    cache: Path | None = None,
 ) -> RenderedChart:
-    """SVG (inline and standalone), PNG and Vega-Lite JSON of one chart, rendering it once.
+    """SVG (inline and standalone), PNG and Vega-Lite JSON of one chart, rendering it once;
+    with `cache`, a chart whose spec was rendered before is read from there instead.
 
     The PNG is rasterised from the rendered SVG (vl-convert's resvg, the same
     rasteriser and fonts chart_to_png uses), which gives the same pixels as
@@ -240,6 +243,15 @@ def render_chart(
     are identical for every chart the site publishes.
     """
     spec = chart_to_spec(chart)
+    key = None
+    if cache is not None:   # same spec, id, scale and renderer: the same files (checked by tests/test_site.py)
+        key = hashlib.sha256(json.dumps([spec, chart_id, title, description, scale, _vl_version()], sort_keys=True,
+                                        ensure_ascii=False).encode("utf-8")).hexdigest()
+        hit = cache / f"{key}.json"
+        if hit.is_file():
+            parts = json.loads(hit.read_text(encoding="utf-8"))
+            return RenderedChart(spec=spec, svg_inline=parts["inline"], svg_file=parts["file"],
+                                 png=(cache / f"{key}.png").read_bytes(), vegalite_json=parts["vegalite"])
     raw = _render_svg(spec)
     png = vlc.svg_to_png(raw, scale=scale)
     if title is None:
@@ -248,8 +260,26 @@ def render_chart(
         description = spec.get("description") or ""
     inline = _postprocess_svg(raw, title=title, description=description, responsive=True, chart_id=chart_id)
     fixed = _postprocess_svg(raw, title=title, description=description, responsive=False, chart_id=chart_id)
-    return RenderedChart(spec=spec, svg_inline=inline, svg_file=fixed, png=png,
-                         vegalite_json=json.dumps(spec, ensure_ascii=False, indent=2) + "\n")
+    rendered = RenderedChart(spec=spec, svg_inline=inline, svg_file=fixed, png=png,
+                             vegalite_json=json.dumps(spec, ensure_ascii=False, indent=2) + "\n")
+    if cache is not None and key is not None:
+        _store(cache, key, rendered)
+    return rendered
+
+
+def _store(cache: Path, key: str, r: RenderedChart) -> None:
+    """Write a render to the cache, each file by rename (two builds may share a cache).  A
+    cache that cannot be written is only slower next time."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for name, data in ((f"{key}.png", r.png),
+                           (f"{key}.json", json.dumps({"inline": r.svg_inline, "file": r.svg_file,
+                                                       "vegalite": r.vegalite_json}, ensure_ascii=False).encode())):
+            tmp = cache / f".{name}.{os.getpid()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, cache / name)   # the png first: a .json present means its png is too
+    except OSError:
+        pass
 
 
 def _rename_ids(svg: str, chart_id: str) -> str:

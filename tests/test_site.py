@@ -178,7 +178,7 @@ def test_site_src_is_plain_markdown_and_assets(prod):
     src = prod / "site-src"
     kinds = {p.suffix for p in src.rglob("*") if p.is_file() and "overrides" not in p.parts
              and "downloads" not in p.parts}
-    assert kinds <= {".md", ".css", ".png", ".svg", ".json", ".txt"}, kinds
+    assert kinds <= {".md", ".css", ".js", ".png", ".svg", ".json", ".txt"}, kinds
 
 
 # --------------------------------------------------------------------------
@@ -394,7 +394,11 @@ def test_demo_shows_only_entries_public_on_the_build_date(demo):
         if p.is_file() and p.suffix in (".html", ".json", ".csv", ".md"):
             body = p.read_text(encoding="utf-8", errors="replace")
             assert not [c for c in hidden if c in body], p
-    assert "今天是公示的最后一天" in html  # display_until == build date is still public
+    # display_until == build date is still public: marked on the list and on its enterprise's page
+    last_day = [r["uscc"] for r in rows if public(r) and r["display_until"] == BUILD_DATE.isoformat()]
+    assert last_day and "（最后一天）" in html
+    for code in last_day:
+        assert "今天是公示的最后一天" in read(demo / "site", f"enterprises/{code}/")
 
 
 # --------------------------------------------------------------------------
@@ -727,3 +731,93 @@ def test_the_gaps_page_lists_every_undecided_target_with_what_would_decide_it(pr
             assert g[column] in text, (g["indicator_id"], column)
     assert "怎样提交一个数字" in text and 'href="../methodology/#new-source"' in html
     assert 'href="gaps/"' in read(site, "")   # the home page invites, not only states 无数据
+
+
+# --------------------------------------------------------------------------
+# Records at a city's volume (issue 15): enterprise pages, bounded lists, the finder
+# --------------------------------------------------------------------------
+
+def _enterprise_with_penalties(demo: Path) -> tuple[str, str]:
+    """(page path, name) of a fictional enterprise of the demo with a penalty on display."""
+    import duckdb
+
+    con = duckdb.connect(str(demo / "warehouse.duckdb"), read_only=True)
+    try:
+        uscc, name = con.execute("select uscc, party_name from penalties_public where uscc is not null "
+                                 "order by decision_date desc, decision_number limit 1").fetchone()
+    finally:
+        con.close()
+    return f"enterprises/{uscc}/", name
+
+
+@browser
+def test_an_enterprise_is_three_clicks_from_the_enforcement_page_without_javascript(chromium_session, demo):
+    # Guards against an enterprise reachable only through search or a page too long to use:
+    # with JavaScript off, 执法 -> 单位名录 -> a page of the directory -> the enterprise.
+    from tests.browser import open_page, serve_directory
+
+    path, name = _enterprise_with_penalties(demo)
+    with serve_directory(demo / "site") as base:
+        with open_page(chromium_session, base + "enforcement/", javascript_enabled=False) as (page, log):
+            page.get_by_role("link", name="单位名录").first.click()                       # 1
+            page.wait_for_url("**/enterprises/")
+            directory = [a.get_attribute("href") for a in page.locator("ul.directory a").all()]
+            for href in directory:
+                page.goto(base + "enterprises/" + href.removeprefix("../enterprises/"))
+                link = page.get_by_role("link", name=name, exact=True)
+                if link.count():
+                    break
+            else:
+                pytest.fail(f"{name} is on no directory page")
+            link.first.click()                                                            # 3 (2 was the page)
+            page.wait_for_url(f"**/{path}")
+            assert page.locator("h1").inner_text() == name
+            assert "行政处罚" in page.locator("article").inner_text()
+            assert log.foreign_requests() == [] and log.errors == []
+
+
+@browser
+def test_the_finder_finds_an_enterprise_by_part_of_its_name_or_code(chromium_session, demo):
+    from tests.browser import open_page, serve_directory
+
+    path, name = _enterprise_with_penalties(demo)
+    code = path.split("/")[1]
+    part = name.removeprefix("示例（虚构）")[:4]
+    with serve_directory(demo / "site") as base:
+        with open_page(chromium_session, base + "enforcement/") as (page, log):
+            for query in (part, code[-6:].lower()):
+                page.fill("#finder-q", query)
+                page.click("#finder button")
+                page.wait_for_selector("#finder-results li a")
+                hrefs = [a.get_attribute("href") for a in page.locator("#finder-results li a").all()]
+                assert f"../{path}" in hrefs, (query, hrefs)
+            page.locator(f'#finder-results a[href="../{path}"]').click()
+            page.wait_for_url(f"**/{path}")
+            assert log.foreign_requests() == [] and log.errors == []
+
+
+def test_record_pages_are_bounded_and_every_record_is_on_one(demo):
+    # Guards against pages that grow with the data (issue 15: a 6.5 MB enforcement page):
+    # the enforcement and 黑名单 pages show a bounded number of records, and every record
+    # on display is on its year's list page and (unless a natural person's) its enterprise's page.
+    import duckdb
+
+    con = duckdb.connect(str(demo / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select decision_number, decision_year, uscc, party_category from penalties_public").fetchall()
+    finally:
+        con.close()
+    site = demo / "site"
+    enforcement = read(site, "enforcement/")
+    assert enforcement.count("<tr>") <= 20 + 60      # the newest 20, and the summary tables
+    for number, year, uscc, category in rows:
+        listed = "".join(p.read_text(encoding="utf-8") for p in site.glob(f"enforcement/{year}*/index.html"))
+        assert html_lib_escape(number) in listed, number
+        if uscc:
+            assert html_lib_escape(number) in read(site, f"enterprises/{uscc}/"), number
+
+
+def html_lib_escape(text: str) -> str:
+    import html as html_lib
+
+    return html_lib.escape(text, quote=True)

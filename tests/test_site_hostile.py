@@ -112,7 +112,20 @@ def add_hostile_plan(package: Path, work: Path) -> None:
 
 
 PAGES = ["enforcement/", "blacklist/", "", "plans/hostile-plan/", "indicators/hostile-ind/", "sources/hostile-doc/",
-         "plans/", "gaps/"]
+         "plans/", "gaps/", "enterprises/", "enterprises/list/", "blacklist/list/"]
+
+
+def test_no_record_page_carries_markup_from_a_record(hostile_site):
+    # Record pages (one per enterprise, lists by year and authority) are written as HTML
+    # straight from the data (pipeline/site/records.py): every one is checked, not a sample.
+    pages = sorted(hostile_site.glob("*/*/index.html"))
+    assert len(pages) > 10
+    for f in pages:
+        html = f.read_text(encoding="utf-8")
+        body = html[html.index("<article"):html.index("</article>")]
+        assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", body, re.IGNORECASE), f
+        assert "<script" not in body.lower(), f
+        assert not [h for h in re.findall(r'href="([^"]*)"', body) if h.lower().startswith("javascript:")], f
 
 
 def test_words_from_a_document_or_sheet_are_text_in_nav_title_and_meta(hostile_site):

@@ -32,7 +32,16 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config, paths
-from pipeline.site import csp, home, indicators, pages, plans, plots
+from pipeline.site import (
+    csp,
+    enforcement,
+    home,
+    indicators,
+    pages,
+    plans,
+    plots,
+    records,
+)
 from pipeline.site.context import Context, saved_queries
 from pipeline.site.data import load
 
@@ -47,7 +56,7 @@ FICTIONAL_MARKERS = ("虚构", "example.invalid")
 
 
 def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, on_date: dt.date,
-               demo: bool = False) -> None:
+               demo: bool = False, cache: Path | None = None) -> None:
     started = time.perf_counter()
     staging = Path(staging)
     docs, out, data_dir = staging / "site-src", staging / "site", staging / "data"
@@ -65,14 +74,18 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     shutil.copytree(HAND_WRITTEN, docs)
     extra_files = link_downloads(data_dir, docs / "downloads")
     ctx = Context(data=data, docs=docs, site_url=config.site_url(), datasette=config.datasette_url(),
-                  demo=demo, queries=saved_queries())
+                  demo=demo, queries=saved_queries(), chart_cache=cache / "charts" if cache else None)
     for name, url in (("SITE_URL", ctx.site_url), ("DATASETTE_URL", ctx.datasette)):
         if url is None:
             print(f"  site: {name} 未设置，页面不含依赖它的绝对网址 / not set: the pages leave out the absolute URLs "
                   "that need it")
         elif config.is_local(url) and not demo:
             print(f"  site: {name}={url} 是本机地址，只适合本机预览，不要发布 / a local address: preview only, do not publish")
+    stages: dict[str, float] = {}
+    t = time.perf_counter()
     plots.build_all(ctx)
+    stages["charts"] = time.perf_counter() - t
+    t = time.perf_counter()
     home.home(ctx)
     for plan in data.plans:
         plans.plan_page(ctx, plan)
@@ -81,8 +94,11 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     indicators.indicators_index(ctx)
     for iid in data.indicators:
         indicators.indicator_page(ctx, iid)
-    pages.enforcement(ctx, penalties_collected)
-    pages.blacklist(ctx, blacklist_collected)
+    enforcement.enforcement(ctx, penalties_collected)
+    enforcement.blacklist(ctx, blacklist_collected)
+    enforcement.enterprises_index(ctx)
+    record_pages, finder_files = enforcement.record_pages(ctx)
+    records.write_shell(docs)
     pages.downloads(ctx, extra_files)
     pages.sources_pages(ctx)
     pages.changelog(ctx)
@@ -95,9 +111,15 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     share = home.share_figure(ctx)
     # Nav titles are printed as HTML by the theme: a plan's name goes in escaped.
     nav_plans = [{html.escape(f"“{p['name_zh']}”"): plans.plan_md(p)} for p in data.plans]
+    stages["pages"] = time.perf_counter() - t
+    t = time.perf_counter()
     run_mkdocs(docs, out, site_url=ctx.site_url, on_date=on_date, demo=demo, nav_plans=nav_plans,
                extra={"og_image_default": share.png, "og_image_default_alt": f"{share.title}。{share.summary}"})
-    csp.apply(out)
+    csp.apply(out)   # before the record pages: they are the shell, policy included
+    stages["mkdocs"] = time.perf_counter() - t
+    t = time.perf_counter()
+    n_records = records.render(out, record_pages, finder_files, ctx.site_url)
+    stages["record pages"] = time.perf_counter() - t
     if not ctx.site_url:
         # A sitemap lists absolute URLs; without the site's address it would list guesses.
         for name in ("sitemap.xml", "sitemap.xml.gz"):
@@ -105,7 +127,8 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     if not demo:
         assert_no_fictional_data(staging)
     n_pages = sum(1 for _ in out.rglob("index.html"))
-    print(f"  site: {n_pages} pages, {len(ctx.figures)} charts ({time.perf_counter() - started:.1f} s)")
+    print(f"  site: {n_pages} pages ({n_records} record pages), {len(ctx.figures)} charts "
+          f"({time.perf_counter() - started:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()) + ")")
 
 
 def link_downloads(data_dir: Path, dest: Path) -> dict[str, tuple[int, str]]:

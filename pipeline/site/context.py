@@ -57,6 +57,7 @@ class Context:
     site_url: str | None       # absolute, ends with /; None when not configured (no absolute URLs)
     datasette: str | None      # absolute, ends with /; None when not configured (no Datasette links)
     demo: bool = False
+    chart_cache: Path | None = None   # rendered charts kept between builds (build/.cache/charts)
     queries: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)

@@ -48,11 +48,13 @@ class Figure:
         )
 
 
-def render(chart: alt.TopLevelMixin, key: str, summary: str, docs: Path) -> Figure:
-    """Write assets/charts/<key>.{png,svg,vl.json} under the docs root; return the Figure."""
+def render(chart: alt.TopLevelMixin, key: str, summary: str, docs: Path, cache: Path | None = None) -> Figure:
+    """Write assets/charts/<key>.{png,svg,vl.json} under the docs root; return the Figure.
+    `cache`: where renders are kept between builds (a chart whose spec is unchanged is
+    not rendered again)."""
     out = docs / CHART_DIR
     out.mkdir(parents=True, exist_ok=True)
-    r = charts.render_chart(chart, chart_id=f"chart-{key}")
+    r = charts.render_chart(chart, chart_id=f"chart-{key}", cache=cache)
     (out / f"{key}.vl.json").write_text(r.vegalite_json, encoding="utf-8")
     (out / f"{key}.png").write_bytes(r.png)
     (out / f"{key}.svg").write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + r.svg_file + "\n", encoding="utf-8")

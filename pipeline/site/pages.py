@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.site.context import Context, zh_date
+from pipeline.site.context import Context
 from pipeline.site.md import (
     esc,
     ext_link,
@@ -16,7 +16,6 @@ from pipeline.site.md import (
     h,
     json_script,
     link,
-    num,
     size,
     status_badge,
     table,
@@ -174,196 +173,6 @@ def datasette_section(ctx: Context, md_path: str, page: str, tables: list[tuple[
 
 def indicator_md(iid: str) -> str:
     return f"indicators/{iid}.md"
-
-
-def public_until(penalty: dict) -> str:
-    """A penalty's last day on display: its 公示截止期, or, when the agency set none, 3 years
-    after the decision (the longest 527号 allows; penalties_public.sql takes it down then)."""
-    if penalty["publicity_until"]:
-        return str(penalty["publicity_until"])
-    decided = penalty["decision_date"]
-    try:
-        latest = decided.replace(year=decided.year + 3)
-    except ValueError:  # 29 February
-        latest = decided.replace(year=decided.year + 3, day=28)
-    return f"未定（最迟{latest}）"
-
-
-# --------------------------------------------------------------------------
-# 执法
-# --------------------------------------------------------------------------
-
-def enforcement(ctx: Context, penalties_collected: int) -> None:
-    d, md = ctx.data, "enforcement/index.md"
-    fig = ctx.figures["campaign"]
-    camp = d.campaign
-    year = camp[0]["year"]
-    n = len(d.penalties)
-    campaign = camp[0]["campaign_zh"]
-    description = (f"规划举出的{year}年一次专项行动（{campaign}）的结果，不是{year}年全年的执法总数；"
-                   "以及行政处罚（双公示）个案记录：" + (f"目前公示期内{n}条。" if n else
-                                                        "目前没有公示期内的个案记录。" if penalties_collected
-                                                        else "尚未收录任何个案记录。"))
-    out = [page_meta(ctx, description, og_image=fig.png, og_alt=fig.summary)]
-    out.append("# 执法\n")
-    out.append(f"两部分：规划举出的{year}年一次专项行动的全市结果，以及个案行政处罚记录（“双公示”）。"
-               f"{commitment_quote(ctx, md, 'enforcement-results-public')}\n")
-    # The anchor stays #campaign-YEAR: it is cited.
-    out.append(f"## {year}年{esc(campaign)}的结果 {{#campaign-{year}}}\n")
-    out.append(f"规划第一章回顾“十二五”的“打非治违”工作时，以{year}年开展的{esc(campaign)}为例（原文“如在……中”），"
-               f"列出全市的{len(camp)}项结果（{ctx.src(md, camp[0]['passage_id'])}）。"
-               f"**这是这一次专项行动的结果，不是{year}年全年的执法总数**；规划没有给出全年总数，也没有给出逐案记录，"
-               "无法核对到单个案件。\n")
-    out.append(fig.markdown(md))
-    out.append(table(["措施", "数值", "原文写法", "出处"], [
-        [esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"
-         + (f"（{num(r['amount_yuan'])}元）" if r["amount_yuan"] is not None else ""),
-         esc(r["quote"]), ctx.src(md, r["passage_id"])] for r in camp], ["l", "r", "l", "l"]))
-
-    out.append("## 行政处罚（个案记录） {#penalties}\n")
-    if not d.penalties:
-        if penalties_collected == 0:
-            out.append('!!! info "还没有收录任何处罚记录"\n\n'
-                       "    本项目还没有从处罚机关的公示中收集到任何行政处罚决定，所以这里是空的。"
-                       "**空表不代表南昌没有安全生产行政处罚**，只代表这些记录还没有收集进来。\n\n"
-                       "    收录以后，这里会列出处于公示期内的处罚决定，字段按“双公示”格式：行政相对人名称、"
-                       "处罚决定书文号、违法行为类型、处罚依据、处罚类别、罚款金额（万元）、处罚决定日期、处罚机关等。"
-                       "自然人只公开姓名，不公开身份证号码等个人信息；公示截止期过后的记录不再显示。\n")
-        else:
-            out.append('!!! info "目前没有公示期内的处罚记录"\n\n'
-                       f"    已收录的{penalties_collected}条处罚决定都已过公示期，依规定不再在本站公开。"
-                       "**这不代表没有新的处罚**，只代表本站还没有收录公示期内的记录。\n")
-    else:
-        out.append(f"截至{zh_date(d.build_date)}仍在公示期内的处罚决定{n}条（公示截止期过后自动撤下）：\n")
-        out.append(table(
-            ["处罚决定日期", "行政相对人", "类别", "违法行为", "处罚类别", "罚款（万元）", "处罚机关", "决定书文号", "公示截止"],
-            [[str(p["decision_date"]), esc(p["party_name"]), esc(p["party_category"]), esc(p["violation_type"]),
-              esc(p["penalty_category"].replace(";", "、")), num(p["fine_amount_wan"]), esc(p["authority"]),
-              esc(p["decision_number"]), public_until(p)] for p in d.penalties]))
-        cases = [r for r in d.enforcement if r["source"] == "case_level"]
-        if cases:
-            out.append("按年份和处罚类别汇总（只计本站已收录、仍在公示期内的记录，不是该年的全部处罚）：\n")
-            out.append(table(["年度", "处罚类别", "数值"], [
-                [str(r["year"]), esc(r["measure_zh"]), f"{num(r['value'])}{esc(r['unit'])}"] for r in cases],
-                ["l", "l", "r"]))
-    out.append("## 查询和下载 {#data}\n")
-    out.append(datasette_section(ctx, md, "enforcement/", [
-        (f"{year}年那次专项行动的结果（campaign_results）", "campaign_results", {}),
-        ("专项行动结果与已收录的个案处罚（enforcement_results）", "enforcement_results", {}),
-        ("行政处罚（penalties）", "penalties", {}),
-    ]))
-    out.append(f"\n下载：{ctx.download(md, 'csv/campaign_results.csv', 'campaign_results.csv')} · "
-               f"{ctx.download(md, 'csv/penalties.csv', 'penalties.csv')} · "
-               f"{ctx.download(md, 'csv/enforcement_results.csv', 'enforcement_results.csv')} · "
-               f"{link('全部文件', md, 'downloads.md')}\n")
-    ctx.write(md, "\n".join(out))
-
-
-# --------------------------------------------------------------------------
-# 黑名单
-# --------------------------------------------------------------------------
-
-def blacklist(ctx: Context, collected: int) -> None:
-    d, md = ctx.data, "blacklist/index.md"
-    n = len(d.blacklist)
-    gone = sum(t["entries"] for t in d.takedowns)
-    description = ("安全生产“黑名单”（失信、严重失信主体名单）："
-                   + (f"截至{zh_date(d.build_date)}公示期内{n}条。" if n else
-                      "目前没有公示期内的条目。" if collected else "尚未收录任何名单记录。")
-                   + "列入规则和公示期限（规划之外的国家文件，注明核对程度）、异议途径。")
-    out = [page_meta(ctx, description)]
-    out.append("# 黑名单\n")
-    out.append("安全生产领域的“黑名单”（2023年10月1日起称“安全生产严重失信主体名单”）。"
-               f"本站只显示**公示期内**的条目；公示期满或已移出的条目不再公开名称，只保留日期和条数。数据日期：{zh_date(d.build_date)}。"
-               f"{commitment_quote(ctx, md, 'blacklist-public')}\n")
-    out.append("## 正在公示的条目 {#entries}\n")
-    if not d.blacklist:
-        if collected == 0:
-            out.append('!!! info "还没有收录任何名单记录"\n\n'
-                       "    本项目还没有从作出决定的机关或信用平台收集到任何黑名单记录，所以这里是空的。"
-                       "**空表不代表南昌没有被列入名单的单位**，只代表这些记录还没有收集进来。\n")
-        else:
-            out.append('!!! info "目前没有公示期内的条目"\n\n'
-                       "    已收录的条目都已过公示期或已移出，依规定不再公开名称（见下方撤下记录）。\n")
-    else:
-        out.append(f"截至{zh_date(d.build_date)}，公示期内共{n}条：\n")
-        for e in d.blacklist:
-            out.append(f"### {esc(e['enterprise_name'])}\n")
-            items = [f"- 统一社会信用代码：`{e['uscc']}`",
-                     f"- 列入情形：{esc(e['listing_situation'])}",
-                     f"- 列入依据：{esc(e['legal_basis'])}",
-                     f"- 适用规定：{esc(regime_zh(ctx, e['regime']))}",
-                     f"- 作出决定机关：{esc(e['deciding_authority'])}",
-                     f"- 列入日期：{e['listing_date']}；公示截止：{e['display_until']}"
-                     + ("（今天是公示的最后一天）" if e["days_left"] == 0 else f"（还剩{e['days_left']}天）")]
-            if e.get("principal_name"):
-                items.append(f"- 主要负责人：{esc(e['principal_name'])}")
-            if e.get("listing_decision_number"):
-                items.append(f"- 列入决定书文号：{esc(e['listing_decision_number'])}")
-            if e.get("penalty_decision_number"):
-                items.append(f"- 相关行政处罚决定书文号：{esc(e['penalty_decision_number'])}")
-            items.append(f"- 救济期限和途径：{esc(e['remedy']) if e.get('remedy') else '记录中未载明'}")
-            items.append(f"- 公开网址：{ext_link(e['source_url'], e['source_url']) if e.get('source_url') else '未知'}")
-            out.append("\n".join(items) + "\n")
-
-    out.append("## 已撤下的条目 {#takedowns}\n")
-    if d.takedowns:
-        out.append(f"公示期满或已移出、不再公开名称的条目共{gone}条。只保留规定、决定机关、日期、原因和条数：\n")
-        out.append(table(["撤下日期", "原因", "列入日期", "公示截止", "适用规定", "决定机关", "条数"], [
-            [str(t["taken_down_on"]), esc(t["reason_zh"]), str(t["listing_date"]), str(t["display_until"]),
-             esc(t["regime"]), esc(t["deciding_authority"]), str(t["entries"])] for t in d.takedowns],
-            ["l", "l", "l", "l", "l", "l", "r"]))
-    else:
-        out.append("没有。\n")
-
-    out.append("## 名单怎样产生 {#rules}\n")
-    promise = next((c for c in d.commitments if c["commitment_id"] == "blacklist-public"), None)
-    said = (f"规划只写了“完善安全生产‘黑名单’制度……向社会公示”（{ctx.src(md, promise['passage_id'])}），"
-            if promise else "规划")
-    out.append(f'!!! note "以下是规划之外的规定"\n\n'
-               f"    {said}没有写名单怎样产生。下面的规则来自规划之外的国家文件，"
-               "是理解名单的背景，不是规划的内容。每份文件的文号、发文机关和日期见本节末的表；"
-               "本项目只读到其中一部分原文，凡是只见于报道的内容都标明“据报道”。\n")
-    by_regime = {r["regime"]: r for r in d.legal if r["regime"]}
-    for regime, heading, anchor in (("2023", "2023年10月1日起：严重失信主体名单", "rules-2023"),
-                                    ("2017", "2017年印发：联合惩戒实施办法", "rules-2017"),
-                                    ("2015", "2015年印发：不良记录“黑名单”管理暂行规定", "rules-2015")):
-        ref = by_regime.get(regime)
-        if ref:
-            out.append(f"### {heading} {{#{anchor}}}\n")
-            out.append(f"{esc(ref['issuing_body'])}《{esc(ref['title_zh'])}》（{esc(ref['document_number'])}）："
-                       f"{esc(ref['provisions_zh'])}\n")
-    out.append("### 公示期限 {#display-period}\n")
-    for ref in (r for r in d.legal if not r["regime"]):  # rules that govern display, not listing
-        out.append(f"{esc(ref['issuing_body'])}《{esc(ref['title_zh'])}》（{esc(ref['document_number'])}）："
-                   f"{esc(ref['provisions_zh'])}\n")
-    out.append("本站按每条记录的“公示截止日期”（以及移出日期）在每次构建时重新计算：截止日当天仍显示，截止日之后的第一次构建起撤下"
-               "（已经被人下载的文件不受影响）。这是本站的规则，参照上面的文件。\n")
-    out.append("### 规划之外的文件一览 {#legal-references}\n")
-    verification = {"read_in_full": "读到全文", "partly_read": "读到部分原文，其余据报道", "secondary_only": "只见于报道"}
-    out.append(table(["文件", "发文机关", "印发日期", "施行日期", "核对程度"], [
-        [f"《{esc(r['title_zh'])}》（{esc(r['document_number'])}）", esc(r["issuing_body"]),
-         str(r["issue_date"]) if r["issue_date"] else "未能核对", str(r["effective_date"]) if r["effective_date"] else "未能核对",
-         f"{verification[r['verification']]}：{esc(r['verification_note_zh'])}"] for r in d.legal]))
-    out.append("这些文件都不在规划之内，规划也没有提到它们；官方网址本项目未能核对，不列出。"
-               "引用时请以发文机关公布的原文为准，并留意它们是否已被修改或废止（本项目没有核对现行有效性）。\n")
-    out.append("### 如何提出异议 {#objections}\n")
-    out.append("- 对列入决定不服：可按决定书载明的救济途径（如有，见每条记录的“救济期限和途径”）申请行政复议或提起行政诉讼；"
-               "本项目没有核对相关条文。\n"
-               "- 提前移出：2023年规定下，据报道列入满12个月可以申请提前移出；2015年、2017年规定中有没有提前移出的条款，本项目没有核对到。\n"
-               "- 本站数据有误（例如应已撤下的条目仍在显示，或与机关公示不一致）：以作出决定机关的公示为准；"
-               f"更正方式见{link('关于', md, 'about.md')}。\n")
-    out.append("## 查询和下载 {#data}\n")
-    out.append(datasette_section(ctx, md, "blacklist/", [
-        ("公示期内的条目（blacklist）", "blacklist", {}),
-        ("撤下记录（blacklist_takedowns）", "blacklist_takedowns", {}),
-        ("规划之外的规定（legal_references）", "legal_references", {}),
-    ]))
-    out.append(f"\n下载：{ctx.download(md, 'csv/blacklist.csv', 'blacklist.csv')} · "
-               f"{ctx.download(md, 'csv/blacklist_takedowns.csv', 'blacklist_takedowns.csv')} · "
-               f"{ctx.download(md, 'csv/legal_references.csv', 'legal_references.csv')} · "
-               f"{link('全部文件', md, 'downloads.md')}\n")
-    ctx.write(md, "\n".join(out))
 
 
 # --------------------------------------------------------------------------

@@ -143,7 +143,7 @@ def plan_chart(ctx: Context, plan: dict) -> Figure:
         description=summary,
         colors=colors,
     )
-    return render(chart, plan_figure_key(plan), summary, ctx.docs)
+    return render(chart, plan_figure_key(plan), summary, ctx.docs, cache=ctx.chart_cache)
 
 
 def title_lines(text: str, max_chars: int = 19) -> list[str]:
@@ -176,7 +176,7 @@ def campaign_chart(ctx: Context) -> Figure:
     chart = charts.labelled_bar_chart(title_lines(f"{year}年{campaign}的结果"), bars,
                                       subtitle=["规划举出的一次专项行动的结果，", "不是全年执法总数；各项单位不同"],
                                       description=summary)
-    return render(chart, f"campaign-{year}", summary, ctx.docs)
+    return render(chart, f"campaign-{year}", summary, ctx.docs, cache=ctx.chart_cache)
 
 
 def series_points(ctx: Context, ind: dict, from_md: str) -> list[charts.SeriesPoint]:
@@ -229,7 +229,7 @@ def indicator_chart(ctx: Context, ind: dict) -> Figure:
         statuses = "；".join(f"{t['target_year']}年{t['status_zh']}" for t in targets)
         chart = charts.series_chart(name, points, unit=unit, subtitle=legend + ([statuses] if statuses else []),
                                     description=summary)
-        return render(chart, iid, summary, ctx.docs)
+        return render(chart, iid, summary, ctx.docs, cache=ctx.chart_cache)
     if ind["period_kind"] != "annual":
         (obs,) = [o for o in ctx.data.observations_of(iid) if o["kind"] == "actual"]
         bars = [charts.Bar(f"{obs['period_start']}—{obs['period_end']}年合计", obs["value"], "actual",
@@ -246,7 +246,7 @@ def indicator_chart(ctx: Context, ind: dict) -> Figure:
     else:
         raise RuntimeError(f"site: indicator {iid} has no figure to draw (no series value, no target, no total)")
     chart = charts.indicator_bar_chart(name, bars, unit=unit, subtitle=subtitle, description=summary)
-    return render(chart, iid, summary, ctx.docs)
+    return render(chart, iid, summary, ctx.docs, cache=ctx.chart_cache)
 
 
 def build_all(ctx: Context) -> None:
