@@ -46,4 +46,4 @@ demo: setup ## 用虚构示例数据构建演示站点到 build-demo/ / build th
 	$(PY) -m pipeline demo
 
 clean: ## 删除 build/ / remove build/
-	rm -rf build build-demo .build-*
+	rm -rf build build-demo .build-* .demo-package .demo-package-inputs
