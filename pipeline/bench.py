@@ -9,7 +9,7 @@ Sections (each writes its own part of BENCHMARKS.md; the others keep their last 
 - build: a full build of the real package, and a rebuild with nothing changed.
 - hostile: peak memory of ingest on a workbook with a stray cell at XFD1048576, a zip bomb
   and a million rows.
-Other sections (site weight, Lighthouse, Datasette load) are added by their modules.
+Other sections (site weight, Lighthouse, Datasette load, the site at scale) are added by their modules.
 
 Fictional inputs are generated under build/bench/ (never datasets/), seeded, and reused.
 """
@@ -247,7 +247,8 @@ def available() -> dict:
     sections = {"validate": section_validate, "build": section_build, "hostile": section_hostile}
     import importlib
 
-    for module in ("pipeline.bench_site", "pipeline.bench_datasette"):  # page weight, Lighthouse, Datasette load
+    # page weight and Lighthouse, Datasette load, the site at a city's volume
+    for module in ("pipeline.bench_site", "pipeline.bench_datasette", "pipeline.bench_scale"):
         try:
             sections.update(importlib.import_module(module).SECTIONS)
         except ModuleNotFoundError:

@@ -166,14 +166,19 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
         # one source: its own sha256 (as published before there were several); more: a digest of all
         texts = sources[0][1] if len(sources) == 1 else hashlib.sha256(
             "".join(f"{sid}:{sha}\n" for sid, sha in sorted(sources)).encode()).hexdigest()
+        t = time.perf_counter()
         marts = run_models(con, on_date, texts, descriptor.get("version", ""))
         releases_table(con, package.parent, pending=release)
-        print(f"  warehouse: {len(marts)} marts ({', '.join(marts)})")
+        print(f"  warehouse: {len(marts)} marts ({', '.join(marts)}) ({time.perf_counter() - t:.1f} s)")
+        t = time.perf_counter()
         export_all(con, descriptor, package.parent, staging / "data", on_date)
-        print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files")
+        print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files "
+              f"({time.perf_counter() - t:.1f} s)")
         from pipeline.datasette import write_build_files
 
+        t = time.perf_counter()
         write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
+        print(f"  datasette: metadata and inspect file ({time.perf_counter() - t:.1f} s)")
         if with_site:
             from pipeline.site import SiteBuildError, build_site
 
