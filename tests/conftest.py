@@ -30,6 +30,17 @@ def validate(package: Path, on_date: dt.date = BUILD_DATE):
     return report
 
 
+@pytest.fixture(scope="session")
+def chromium_session():
+    """One Debian chromium for every browser test of the session."""
+    from tests.browser import chromium_available, launch_chromium
+
+    if not chromium_available():
+        pytest.fail("Debian chromium (/usr/bin/chromium) or playwright missing")
+    with launch_chromium() as b:
+        yield b
+
+
 def codes(report) -> list[tuple]:
     """(code, resource, row, field) of every finding, for whole-list assertions."""
     return [(e.code, e.resource, e.row, e.field) for e in report.errors]

@@ -409,16 +409,6 @@ browser = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def chromium_session():
-    from tests.browser import chromium_available, launch_chromium
-
-    if not chromium_available():
-        pytest.fail("Debian chromium (/usr/bin/chromium) or playwright missing")
-    with launch_chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="session")
 def served(site):
     from tests.browser import serve_directory
 
