@@ -490,6 +490,8 @@ def test_html_links_to_the_site_passage_and_enterprise_history(datasette):
     assert f'href="{SERVED_SITE_URL}sources/demo-yearbook-2021/#demo-yearbook-2021--' in body.decode("utf-8")
     _, _, body = get(datasette, "safety/blacklist")
     assert "/safety/enterprise_history?q=91360123MAHG8UYX4B" in body.decode("utf-8")
+    # and to the enterprise's page on the site (issue 15), from the tables of records on display
+    assert f'href="{SERVED_SITE_URL}enterprises/91360123MAHG8UYX4B/"' in body.decode("utf-8")
 
 
 @pytest.mark.server
