@@ -52,7 +52,10 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
 INDEXED = {"party_name", "indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
            "penalty_category", "decision_date", "authority", "uscc", "regime", "listing_date", "display_until",
            "removal_date", "decision_year", "taken_down_on", "topic_zh"}
-# Text searched with SQLite FTS5 (trigram tokenizer: Chinese has no spaces between words).
+# Text searched with SQLite FTS5 through Datasette's ?_search=.  Chinese has no spaces between
+# words, and stock SQLite has no tokenizer for it: the index holds each run of letters and digits
+# as overlapping pairs of characters (pipeline/datasette/plugins/chinese_search.py says why and
+# how queries are written), so words of one, two or more characters are found.
 FTS = {
     "indicator_status": ["name_zh", "name_en", "summary_zh"],
     "indicators": ["name_zh", "name_en", "definition_zh"],
@@ -62,6 +65,7 @@ FTS = {
     "penalties": ["party_name", "violation_type", "violation_facts", "penalty_content", "authority", "legal_basis"],
     "blacklist": ["enterprise_name", "listing_situation", "deciding_authority", "legal_basis"],
     "passages": ["text", "locator_zh"],
+    "sources": ["title", "issuer", "document_number", "note_zh"],
     "corrections": ["reason_zh", "record_key", "requested_by"],
     "legal_references": ["document_number", "title_zh", "issuing_body", "provisions_zh"],
 }
@@ -196,8 +200,6 @@ SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
 
 
 def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
-    import sqlite_utils
-
     if path.exists():
         path.unlink()
     db = sqlite3.connect(path)
@@ -220,13 +222,25 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
     db.execute("CREATE TABLE build_info (build_date TEXT, package_version TEXT)")
     db.execute("INSERT INTO build_info VALUES (?, ?)", (build_date.isoformat(), con.execute("SELECT package_version FROM build_info").fetchone()[0]))
     db.commit()
-    sdb = sqlite_utils.Database(db)
+    from pipeline.datasette.plugins import chinese_search
+
     for name, columns in FTS.items():
-        sdb[name].enable_fts(columns, fts_version="FTS5", tokenize="trigram", create_triggers=False)
+        write_search_index(db, name, columns, chinese_search)
     db.commit()
     db.execute("ANALYZE")  # statistics let SQLite pick the compound indexes
     db.execute("VACUUM")
     db.close()
+
+
+def write_search_index(db: sqlite3.Connection, table: str, columns: list[str], search) -> None:
+    """<table>_fts: a contentless FTS5 table (stock unicode61 tokenizer) of the columns' pair tokens,
+    rowid = the table's rowid, so Datasette's ?_search= and anyone's MATCH find the table's rows."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    db.execute(f'CREATE VIRTUAL TABLE "{table}_fts" USING fts5({cols}, content=\'\', tokenize=\'{search.TOKENIZE}\')')
+    rows = db.execute(f'SELECT rowid, {cols} FROM "{table}"').fetchall()
+    marks = ", ".join("?" for _ in columns)
+    db.executemany(f'INSERT INTO "{table}_fts" (rowid, {cols}) VALUES (?, {marks})',
+                   [(r[0], *(search.index_text(v) for v in r[1:])) for r in rows])
 
 
 def _sqlite_value(v):

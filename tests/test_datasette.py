@@ -507,12 +507,14 @@ def test_read_only_immutable_cors_and_settings(datasette):
     # only these plugins, and none that writes (no startup, routes or write queries)
     plugins = get_json(datasette, "-/plugins.json")
     assert sorted(p["name"] for p in plugins) == [
-        "datasette-atom", "immutable_schema.py", "nanchang_links.py", "no_server_paths.py", "plain_errors.py",
+        "chinese_search.py", "datasette-atom", "immutable_schema.py", "nanchang_links.py", "no_server_paths.py", "plain_errors.py",
         "query_isolation.py", "renamed.py", "request_overhead.py", "response_cache.py", "response_limit.py",
         "sql_sandbox.py", "sqlite_limits.py", "static_metadata.py"]
     hooks = {h for p in plugins for h in p["hooks"]}
     # register_routes: only renamed.py's redirects and no_server_paths.py's /-/databases (GET, no data read)
-    assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper", "register_routes"}
+    # filters_from_request: chinese_search.py refusing an over-long ?_search= before the query
+    assert hooks <= {"register_output_renderer", "render_cell", "prepare_connection", "asgi_wrapper", "register_routes",
+                     "filters_from_request"}
     queries = json.loads(METADATA_JSON.read_text(encoding="utf-8"))["databases"]["safety"]["queries"]
     assert not any(q.get("write") for q in queries.values())
     assert get(datasette, "safety.json", sql="create table x (a)")[0] == 400
@@ -670,3 +672,57 @@ def test_links_from_the_site_into_datasette(monkeypatch):
     assert re.fullmatch(r"http://localhost:8001/safety/enforcement_lookup\?year=2015&measure=%E5%81%9C.*",
                         query_url("enforcement_lookup", year=2015, measure="停产整顿"))
     assert set(TABLE_PAGES) == {t for t, _, _ in PUBLIC_TABLES} | {"build_info"}
+
+
+# ---------------------------------------------------------------------------
+# Search that finds Chinese words of any length (issue 16)
+# ---------------------------------------------------------------------------
+
+def _contains(db: Path, table: str, query: str) -> set:
+    """The truth for ?_search=: rows where every term is a substring of a searched column."""
+    from pipeline.datasette.plugins.chinese_search import normalize
+
+    cols = FTS[table]
+    terms = [normalize(t) for t in query.split()]
+    return {r["rowid"] for r in rows_of(db, f"select rowid, {', '.join(cols)} from {table}")
+            if all(any(t in normalize(r[c] or "") for c in cols) for t in terms)}
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("table, query", [
+    ("passages", "死"), ("passages", "道路"), ("passages", "死亡"), ("passages", "罚款"), ("passages", "安全生"),
+    ("passages", "道路交通"), ("passages", "GDP"), ("passages", "亿元gdp"), ("passages", "2015"),
+    ("passages", "道路 死亡"), ("passages", "死亡 下降 2015"),
+    ("penalties", "罚款"), ("penalties", "公司0012"), ("penalties", "危险化学品 仓库"), ("blacklist", "物流"),
+    ("blacklist", "0011"),
+])
+def test_the_search_box_finds_exactly_the_rows_containing_every_term(datasette, demo_db, table, query):
+    # Before issue 16: ?_search=道路 found nothing (trigrams need 3 characters).
+    data = get_json(datasette, f"safety/{table}.json", _search=query, _shape="array", _size="max")
+    truth = _contains(demo_db, table, query)
+    expected = rows_of(demo_db, f"select * from {table} where rowid in ({', '.join(map(str, truth)) or 'null'})")
+    key = lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    assert sorted(map(key, data)) == sorted(map(key, expected))
+    assert data, query
+
+
+@pytest.mark.server
+def test_a_search_for_one_column_and_the_ranked_saved_query(datasette, demo_db):
+    rows = get_json(datasette, "safety/passages.json", _search_locator_zh="表", _shape="array", _size="max")
+    assert rows and all("表" in r["locator_zh"] for r in rows)
+    ranked = get_json(datasette, "safety/search_passages.json", q="死亡 道路", _shape="array")
+    assert {r["passage_id"] for r in ranked} == {
+        r["passage_id"] for r in rows_of(demo_db, "select passage_id, text, locator_zh from passages")
+        if all(w in r["text"] + r["locator_zh"] for w in ("死亡", "道路"))}
+    assert all("【" in r["match_zh"] for r in ranked)
+    [hit] = get_json(datasette, "safety/search_penalties.json", q="防火间距", _shape="array")
+    assert "【防火间距】" in hit["match_zh"]
+    assert get_json(datasette, "safety/search_blacklist.json", q="", _shape="array") == []
+
+
+@pytest.mark.server
+def test_a_search_too_long_is_refused_with_a_reason(datasette):
+    status, _, body = get(datasette, "safety/passages.json", _search="道" * 300)
+    assert status == 400 and "最多 200 个字符" in json.loads(body)["error"], body[:300]
+    status, _, body = get(datasette, "safety/passages", _search="道" * 300)  # the HTML page says it too
+    assert status == 400 and "最多 200 个字符" in body.decode("utf-8")

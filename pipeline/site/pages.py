@@ -239,6 +239,7 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
     others = [f for f in d.files if f.path.count("/") == 0 or f.path.startswith("source/")]
     out.append("\n".join(file_item(ctx, md, f.path, f"{f.title}（{FORMAT_ZH.get(f.format, f.format)}）", f.bytes, f.sha256)
                          for f in others) + "\n")
+    out.append(SQLITE_SEARCH_MD)
     out.append("## 如何引用 {#cite}\n")
     src = d.sources[0]  # the plan
     out.append("引用本数据：\n")
@@ -261,6 +262,33 @@ def downloads(ctx: Context, extra_files: dict[str, tuple[int, str]]) -> None:
 # --------------------------------------------------------------------------
 # 原文
 # --------------------------------------------------------------------------
+
+# How to search the downloaded safety.db with stock SQLite (pipeline/datasette/plugins/chinese_search.py).
+SQLITE_SEARCH_MD = """### 在下载的 SQLite 数据库里全文搜索 {#sqlite-search}
+
+`safety.db` 的全文索引（`表名_fts`）用的是 SQLite 自带的 unicode61 分词器，不需要任何扩展；
+Python 的 `sqlite3`、`sqlite3` 命令行和 DB Browser for SQLite 都能直接用。中文没有空格，
+所以索引里存的是每一串连续的汉字、字母和数字的**相邻两字**，再加上这一串的最后一个字：
+“道路交通”存为 `道路 路交 交通 通`（字母先转为小写，全角转为半角）。搜索时按同样的方法写：
+
+| 要找 | MATCH 的写法 |
+|---|---|
+| 两个字以上，如“道路交通” | `'"道路 路交 交通"'`（相邻两字，按顺序，放在一对双引号里） |
+| 一个字，如“死” | `'"死"*'` |
+| 几个词都要出现 | `'"道路" AND "死亡"'` |
+| 只在某一列里找 | `'party_name : ("燃气")'` |
+
+```sql
+SELECT p.passage_id, p.text
+FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
+WHERE passages_fts MATCH '"道路 路交 交通"'
+ORDER BY passages_fts.rank;
+```
+
+不想拆字，也可以直接在原表上用 `instr(text, '道路') > 0`：结果相同，只是大表上要逐行读。
+Datasette 的搜索框和 `?_search=` 会自动这样拆，输入原词即可（见 API 说明）。
+
+"""
 
 KIND_OF_SOURCE_ZH = {"plan": "规划", "statistical_bulletin": "统计公报", "work_report": "政府工作报告",
                      "evaluation": "评估报告", "other": "其他文件"}

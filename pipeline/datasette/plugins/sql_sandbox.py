@@ -165,6 +165,14 @@ def run(conn, deadline: Deadline, sql, params, time_limit_ms, fetch, budget, max
         cursor.close()
 
 
+def _sibling(name: str):
+    """A module of this plugins directory, loaded from its file (the sandbox is its own process)."""
+    spec = importlib.util.spec_from_file_location(f"nanchang_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def connect(config: dict):
     # The same connection as Datasette's for an immutable database (app.py
     # _prepare_connection), then the same hardening as every connection of the server.
@@ -173,13 +181,10 @@ def connect(config: dict):
     conn.execute(f"PRAGMA cache_size=-{int(config['cache_size_kb'])}")
     conn.execute("PRAGMA temp_store=memory")
     conn.execute(f"PRAGMA hard_heap_limit={MEMORY_SQLITE_BYTES}")
-    from datasette.utils import escape_fts
-
-    conn.create_function("escape_fts", 1, escape_fts)
-    spec = importlib.util.spec_from_file_location("nanchang_sqlite_limits", Path(__file__).with_name("sqlite_limits.py"))
-    limits = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(limits)
-    limits.harden(conn)
+    # ?_search= as the server answers it: the Chinese-aware escape_fts (chinese_search.py)
+    search = _sibling("chinese_search")
+    search.register(conn)
+    _sibling("sqlite_limits").harden(conn)
     return conn
 
 

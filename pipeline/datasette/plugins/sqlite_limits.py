@@ -45,8 +45,8 @@ ALLOWED_FUNCTIONS = frozenset("""
     json_insert json_object json_patch json_quote json_remove json_replace json_set
     json_type json_valid -> ->>
     match bm25 highlight snippet fts5_source_id matchinfo offsets
-    escape_fts
-""".split())  # escape_fts: Datasette's own, for ?_search=
+    escape_fts mark_match
+""".split())  # escape_fts (?_search=) and mark_match: chinese_search.py
 
 REFUSED_FUNCTIONS = {
     "fts3_tokenizer": "returns a pointer into the server's memory; given two arguments it "

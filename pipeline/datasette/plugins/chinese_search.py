@@ -1,0 +1,154 @@
+"""Full-text search that finds Chinese words of one, two or more characters (issue 16).
+
+SQLite's trigram tokenizer cannot match fewer than three characters, and most Chinese words
+have two.  Stock SQLite has no Chinese tokenizer, and a custom one would be needed by everyone
+who opens the downloaded safety.db.  So the words are cut before SQLite sees them:
+
+Index (`index_text`, used by pipeline/export.py when it writes <table>_fts): the text is
+normalised (NFKC, case folded), cut into segments of letters and digits at every other
+character (spaces, punctuation, symbols: what FTS5's unicode61 tokenizer treats as a
+separator), and each segment is written as its overlapping pairs of characters followed by its
+last character:  "道路交通安全" -> "道路 路交 交通 通安 安全 全".  The FTS5 table is contentless
+(content=''), tokenizer unicode61 (stock), so only the index is stored.
+
+Query (`escape_fts`, replacing Datasette's function of the same name for ?_search=): each term
+(terms are separated by spaces) becomes a phrase of the same tokens, and all terms must match:
+- "道路交通" -> "道路 路交 交通": the pairs in a row, i.e. the four characters in a row;
+- "死" -> "死"*: a pair starting with it, or the last character of a segment: any occurrence;
+- "3号" -> "3号": letters, digits and Chinese mix freely within a segment.
+So for a term without spaces or punctuation the rows found are exactly the rows whose text
+contains it (after NFKC and case folding): no misses, no extras.  Punctuation inside a term
+separates segments; the phrase then requires the segments in a row with some separator
+between them, whichever it is ("PM2.5" also finds "PM2,5").
+
+Self-contained (no import from pipeline): Datasette loads this file from --plugins-dir and the
+SQL sandbox (sql_sandbox.py) registers the same function in its own process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+MAX_QUERY_CHARS = 200   # a longer ?_search= is refused, not cut: a silently shorter search would lie
+MAX_TERMS = 16
+TOKENIZE = "unicode61 remove_diacritics 0"
+
+
+def normalize(text: str) -> str:
+    """What both sides are compared as: full-width folded to half-width (NFKC), case folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+# A run of FTS5 unicode61's default token characters (categories L*, N* and Co): Python's \w is
+# L* and N* plus "_", which unicode61 treats as a separator; private-use characters added.
+_SEGMENT = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U0010fffd])+")
+
+
+def segments(text: str) -> list[str]:
+    return _SEGMENT.findall(normalize(text))
+
+
+def _pairs(seg: str) -> list[str]:
+    return [seg[i:i + 2] for i in range(len(seg) - 1)]
+
+
+@functools.lru_cache(maxsize=1 << 14)  # authorities, legal bases and categories repeat row after row
+def index_text(text: str | None) -> str | None:
+    """The tokens written to the FTS table for one cell: each segment's pairs, then its last character."""
+    if text is None:
+        return None
+    out = []
+    for seg in segments(str(text)):
+        out += [seg[i:i + 2] for i in range(len(seg) - 1)]
+        out.append(seg[-1])
+    return " ".join(out)
+
+
+def term_query(term: str) -> str | None:
+    """One term as an FTS5 phrase over index_text's tokens; None when it has no letter or digit."""
+    segs = segments(term)
+    if not segs:
+        return None
+    if len(segs) == 1:
+        seg = segs[0]
+        return f'"{seg}"*' if len(seg) == 1 else '"' + " ".join(_pairs(seg)) + '"'
+    # several segments: the first ends a segment of the text, the middle ones are whole
+    # segments, the last begins one
+    tokens = [t for seg in segs[:-1] for t in (*_pairs(seg), seg[-1])]
+    last = segs[-1]
+    if len(last) == 1:
+        return '"' + " ".join([*tokens, last]) + '"*'
+    return '"' + " ".join([*tokens, *_pairs(last)]) + '"'
+
+
+class SearchTooLong(ValueError):
+    pass
+
+
+def escape_fts(query: str | None) -> str:
+    """A visitor's ?_search= text as an FTS5 query: every term (split at spaces; quotes are
+    ignored) must occur.  Text with no letter or digit matches nothing."""
+    query = "" if query is None else str(query)
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchTooLong(f"搜索词最多 {MAX_QUERY_CHARS} 个字符 / a search is at most {MAX_QUERY_CHARS} characters")
+    terms = [q for q in (term_query(t) for t in re.split(r"\s+", query.replace('"', " "))) if q]
+    if len(terms) > MAX_TERMS:
+        raise SearchTooLong(f"最多 {MAX_TERMS} 个搜索词 / at most {MAX_TERMS} search terms")
+    return " AND ".join(terms) if terms else '""'
+
+
+def mark_match(text: str | None, query: str | None, width: int = 40) -> str | None:
+    """The text around the first match of any term, the match in 【】 (for saved queries:
+    Datasette shows cells as text, so the mark is two characters, not HTML)."""
+    if text is None or not query:
+        return text
+    norm = normalize(str(text))
+    if len(norm) != len(str(text)):   # NFKC changed the length: positions would not line up
+        norm, original = str(text), str(text)
+    else:
+        original = str(text)
+    for term in sorted((t for t in re.split(r"\s+", query.replace('"', " ")) if t), key=len, reverse=True):
+        needle = normalize(term)
+        at = norm.find(needle)
+        if at >= 0:
+            start, end = max(0, at - width), min(len(original), at + len(needle) + width)
+            return (("…" if start else "") + original[start:at] + "【" + original[at:at + len(needle)] + "】"
+                    + original[at + len(needle):end] + ("…" if end < len(original) else ""))
+    return original[: 2 * width] + ("…" if len(original) > 2 * width else "")
+
+
+def register(conn) -> None:
+    """The functions on one SQLite connection (Datasette's and the sandbox's)."""
+    conn.create_function("escape_fts", 1, escape_fts, deterministic=True)
+    conn.create_function("mark_match", 2, mark_match, deterministic=True)
+
+
+try:
+    from datasette import hookimpl
+except ImportError:  # imported by the build to write the index: no Datasette needed there
+    hookimpl = None
+
+if hookimpl is not None:
+    # trylast: Datasette's own prepare_connection registers its escape_fts; this one runs after
+    # it and replaces it on every connection.
+    @hookimpl(trylast=True)
+    def prepare_connection(conn):
+        register(conn)
+
+    @hookimpl
+    def filters_from_request(request):
+        # Inside SQLite a refusal reads "user-defined function raised exception": say why here,
+        # before the query, as Datasette says "Cannot search by that column".
+        async def inner():
+            from datasette.utils.asgi import BadRequest
+
+            for key in request.args:
+                if key.startswith("_search") and key != "_searchmode":
+                    try:
+                        escape_fts(request.args[key])
+                    except SearchTooLong as e:
+                        raise BadRequest(str(e)) from None
+
+        return inner

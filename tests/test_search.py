@@ -1,0 +1,144 @@
+"""Full-text search of Chinese (issue 16): pipeline/datasette/plugins/chinese_search.py.
+
+Guards against the trigram index's blind spot (a word of one or two characters found nothing)
+and against a search that silently drops a term or returns rows without it: for every term the
+rows found must be exactly the rows whose text contains it (NFKC, case folded), checked by a
+substring test in Python over the same rows.  The index is written by the build's own
+function (export.write_search_index) into stock SQLite.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from pipeline import paths
+from pipeline.datasette.plugins import chinese_search as cs
+from pipeline.export import FTS, write_search_index
+
+PLAN_TEXT = (paths.DATASETS / "source").glob("*.txt")
+
+
+def _db(rows: list[tuple[str, ...]], columns: list[str]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute(f"CREATE TABLE t ({', '.join(columns)})")
+    db.executemany(f"INSERT INTO t VALUES ({', '.join('?' for _ in columns)})", rows)
+    write_search_index(db, "t", columns, cs)
+    cs.register(db)
+    return db
+
+
+def found(db, query: str, column: str | None = None) -> set[int]:
+    where = f"{column} : ({cs.escape_fts(query)})" if column else cs.escape_fts(query)
+    return {r for (r,) in db.execute("SELECT rowid FROM t_fts WHERE t_fts MATCH ?", (where,))}
+
+
+def contains(db, query: str, columns: list[str]) -> set[int]:
+    """The truth: rows where every space-separated term is a substring of some column."""
+    terms = [cs.normalize(t) for t in query.replace('"', " ").split()]
+    out = set()
+    for rowid, *values in db.execute(f"SELECT rowid, {', '.join(columns)} FROM t"):
+        texts = [cs.normalize(v) for v in values if v]
+        if terms and all(any(t in x for x in texts) for t in terms):
+            out.add(rowid)
+    return out
+
+
+@pytest.fixture(scope="module")
+def plan_lines():
+    """The plan's own lines (real agency text, Chinese with digits and Latin), one row each."""
+    lines = []
+    for path in sorted(PLAN_TEXT):
+        lines += [(line, "") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _db(lines, ["text", "note"])
+
+
+@pytest.fixture(scope="module")
+def penalties():
+    from tests.fictional import penalty_rows
+
+    cols = FTS["penalties"]
+    return _db([tuple(r[c] for c in cols) for r in penalty_rows(1500, seed=3)], cols), cols
+
+
+@pytest.mark.parametrize("query", [
+    "死", "罚", "道路", "死亡", "罚款", "安全生", "道路交通", "危险化学品", "2015", "10", "gdp", "GDP", "亿元gdp",
+    "道路 死亡", "死亡 道路 2015", "事故 下降",
+])
+def test_plan_terms_of_any_length_find_exactly_the_rows_containing_them(plan_lines, query):
+    truth = contains(plan_lines, query, ["text", "note"])
+    assert found(plan_lines, query) == truth
+    if query in ("道路", "死亡", "罚款", "死"):
+        assert truth, query  # the words the issue found nothing for
+
+
+def test_random_substrings_of_the_text_find_exactly_their_rows(plan_lines, penalties):
+    # Any run of 1-4 letters, digits or Chinese characters taken from the text itself.
+    rng = random.Random(16)
+    for db, cols in ((plan_lines, ["text", "note"]), penalties):
+        texts = [cs.normalize(v) for r in db.execute(f"SELECT {', '.join(cols)} FROM t") for v in r if v]
+        checked = 0
+        while checked < 150:
+            seg = rng.choice([s for t in [rng.choice(texts)] for s in cs.segments(t)] or [""])
+            if not seg:
+                continue
+            n = rng.randint(1, min(4, len(seg)))
+            at = rng.randrange(len(seg) - n + 1)
+            term = seg[at:at + n]
+            assert found(db, term) == contains(db, term, cols), term
+            checked += 1
+
+
+def test_a_search_for_one_column_finds_only_in_that_column(penalties):
+    db, cols = penalties
+    for term in ("燃气", "公司", "罚款"):
+        truth = {r for r, v in db.execute("SELECT rowid, party_name FROM t") if cs.normalize(term) in cs.normalize(v)}
+        assert found(db, term, "party_name") == truth
+
+
+def test_full_width_and_case_are_folded():
+    db = _db([("ＧＤＰ下降１０％",), ("gdp上升",)], ["text"])
+    assert found(db, "GDP") == {1, 2}
+    assert found(db, "１０") == found(db, "10") == {1}
+
+
+def test_punctuation_alone_finds_nothing_and_operators_are_words():
+    db = _db([("道路 AND 交通",), ("NOT 道路",), ("道路交通",)], ["text"])
+    assert found(db, "，。") == set()
+    assert found(db, "") == set()
+    assert found(db, "NOT") == {2}          # a word, not an FTS operator
+    assert found(db, '"道路') == {1, 2, 3}   # an unbalanced quote is not an error
+
+
+def test_a_term_across_punctuation_needs_its_parts_in_a_row():
+    db = _db([("PM2.5超标",), ("PM2超标5",), ("5.PM2",)], ["text"])
+    assert found(db, "PM2.5") == {1}
+    assert found(db, "2.5超") == {1}
+
+
+def test_a_search_too_long_is_refused_not_cut():
+    with pytest.raises(cs.SearchTooLong):
+        cs.escape_fts("道" * (cs.MAX_QUERY_CHARS + 1))
+    with pytest.raises(cs.SearchTooLong):
+        cs.escape_fts(" ".join("词" for _ in range(cs.MAX_TERMS + 1)))
+
+
+def test_mark_match_brackets_the_first_match():
+    assert cs.mark_match("二〇一五年道路交通事故死亡人数", "死亡") == "二〇一五年道路交通事故【死亡】人数"
+    assert cs.mark_match("ＧＤＰ下降", "gdp") == "【ＧＤＰ】下降"  # the text as written, found folded
+    assert cs.mark_match(None, "x") is None
+
+
+def test_segments_split_where_sqlite_unicode61_splits():
+    # The index's pairs must each be one unicode61 token: letters, digits and private use
+    # together, every other character (and "_") a separator, for every BMP character.
+    import unicodedata
+
+    for i in range(0x10000):
+        if 0xD800 <= i < 0xE000:
+            continue
+        c = chr(i)
+        token = unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "Co"
+        assert bool(cs._SEGMENT.fullmatch(c)) == token, hex(i)
