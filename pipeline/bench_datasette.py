@@ -136,8 +136,8 @@ class Server:
         self.log.close()
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> dict:
-    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+def wrk(url: str, seconds: int, script: Path | None = None, connections: int = CONNECTIONS) -> dict:
+    cmd = ["wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
         cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -167,6 +167,27 @@ def rotating_script(db: Path, folder: Path) -> tuple[Path, str]:
     script.write_text("local paths = {\n" + ",\n".join(f'  "{u}"' for u in urls) + "\n}\nlocal i = 0\n"
                       "request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
     return script, urls[0]
+
+
+def search_script(db: Path, folder: Path) -> tuple[Path, list[str]]:
+    """A wrk script cycling through searches for 40 two-character terms (issue 16) drawn, with a fixed
+    seed, from the penalties' own text: some in most rows (罚款), some in a few."""
+    sys.path.insert(0, str(paths.ROOT / "pipeline" / "datasette" / "plugins"))
+    import chinese_search
+
+    con = sqlite3.connect(db)
+    texts = [" ".join(v or "" for v in r) for r in con.execute(
+        "SELECT party_name, violation_facts, penalty_content FROM penalties WHERE rowid % 5000 = 0")]
+    con.close()
+    rng = random.Random(16)
+    pairs = sorted({s[i:i + 2] for t in texts for s in chinese_search.segments(t) for i in range(len(s) - 1)
+                    if all("\u4e00" <= c <= "\u9fff" for c in s[i:i + 2])})
+    terms = rng.sample(pairs, 40)
+    urls = [f"/safety/penalties.json?{urllib.parse.urlencode({'_search': w})}" for w in terms]
+    script = folder / "search.lua"
+    script.write_text("local paths = {\n" + ",\n".join(f'  "{u}"' for u in urls) + "\n}\nlocal i = 0\n"
+                      "request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
+    return script, terms
 
 
 def hostile_loop(port: int, stop: threading.Event, seen: list) -> None:
@@ -315,8 +336,17 @@ def section_datasette(rows: int = 1_000_000) -> str:
         rotating = wrk(f"http://127.0.0.1:{port}/", 30, script)
         under_attack, seen = under_hostile_load(port, lambda: wrk(f"http://127.0.0.1:{port}/", 30, script))
         visited, hostile = under_hostile_visitors(port, ours.proc.pid, lambda: wrk(f"http://127.0.0.1:{port}/", 30, script))
+        # searches for two-character terms (issue 16): one visitor at a time, then 32
+        searches, terms = search_script(db, folder)
+        wrk(f"http://127.0.0.1:{port}/", 5, searches, connections=1)  # warm-up
+        search_one = wrk(f"http://127.0.0.1:{port}/", 30, searches, connections=1)
+        search_many = wrk(f"http://127.0.0.1:{port}/", 30, searches)
     finally:
         ours.stop()
+    con = sqlite3.connect(db)
+    matches = sorted(con.execute("SELECT count(*) FROM penalties_fts WHERE penalties_fts MATCH ?",
+                                 (f'"{w}"',)).fetchone()[0] for w in terms)
+    con.close()
 
     def row(label, r):
         return f"| {label} | {r['rps']:,.1f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['requests']:,} | {r['non2xx'] + r['socket_errors']} |"
@@ -353,6 +383,21 @@ Hostile load: two clients looping `select count(*) from penalties a, penalties b
 - 60 s run: {soak['requests']:,} requests, **{soak['non2xx'] + soak['socket_errors']} errors**.
 - Hostile loop, same page: p99 {same_attacked['p99']:.0f} ms against {same['p99']:.0f} ms without it (**{ratio(same_attacked, same):.2f}x**, target ≤ 2x); the hostile queries were answered {codes(seen_same)} (400 = stopped by `sql_time_limit_ms`).
 - Without the cache, rotating pages: {rotating['rps']:,.0f} req/s, **{rotating['rps'] / base_default['rps']:.1f}x** the default, p99 {rotating['p99']:.0f} ms{" (over the 150 ms target: one Datasette process spends about 5 ms of Python per uncached page, so 32 connections queue; the deployment page describes replicas)" if rotating['p99'] >= 150 else ""}. With the hostile loop: p99 {under_attack['p99']:.0f} ms (**{ratio(under_attack, rotating):.2f}x**), hostile queries answered {codes(seen)}.
+
+Search (issue 16): `?_search=` for 40 two-character terms drawn from the penalties' text (`{searches.relative_to(paths.ROOT)}`:
+{", ".join(terms[:8])} …), each found in {matches[0]:,} to {matches[-1]:,} of the {rows:,} rows (median {matches[len(matches) // 2]:,}),
+response cache off.
+
+| run | req/s | p50 | p99 | requests | errors |
+|---|---:|---:|---:|---:|---:|
+{row("searches, one visitor at a time, 30 s", search_one)}
+{row(f"searches, {CONNECTIONS} connections, 30 s", search_many)}
+
+Target p99 ≤ 300 ms: {"met" if search_one["p99"] <= 300 else "not met"} for one visitor at a time ({search_one["p99"]:.0f} ms),
+{"met" if search_many["p99"] <= 300 else "not met"} at {CONNECTIONS} connections ({search_many["p99"]:.0f} ms). The full-text match itself
+takes milliseconds (28 ms for a term in 88% of a million rows); the time goes to Datasette's count and page queries,
+`rowid in (select rowid from penalties_fts …)`, which look up and sort every matching row; searches run on the two
+sandbox lanes of visitors' queries, so at {CONNECTIONS} connections they queue.
 
 Hostile visitors (issue 13): {HOSTILE_VISITORS} clients in turn loop answers of gigabytes (60 blobs of 8 MB, 2.9 GB as JSON, as JSON,
 streamed CSV and HTML through `?sql=`), a cross join of the penalty table through `?_where=` (alone and behind `?_search=`),
