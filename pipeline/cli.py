@@ -72,7 +72,7 @@ def cmd_serve(args) -> int:
     build_dir = Path(args.build) if args.build else (DEMO_OUT if args.demo else paths.BUILD)
     return serve(build_dir, site_dir=Path(args.site_dir) if args.site_dir else None, host=args.host,
                  site_port=args.site_port, datasette_port=args.datasette_port, site_url=args.site_url,
-                 datasette_url=args.datasette_url, demo=args.demo, with_site=args.site)
+                 datasette_url=args.datasette_url, demo=args.demo, with_site=args.site, replicas=args.replicas)
 
 
 def cmd_datasette_metadata(args) -> int:
@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--datasette-url", help="public base URL of Datasette (default: $DATASETTE_URL or http://localhost:PORT/)")
     p.add_argument("--demo", action="store_true", help="serve build-demo/ and label Datasette as fictional demo data")
     p.add_argument("--no-site", dest="site", action="store_false", help="serve Datasette only")
+    p.add_argument("--replicas", type=int, default=1,
+                   help="Datasette processes; more than 1 run behind Debian's haproxy on --datasette-port (default: 1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("datasette-metadata", help="render Datasette metadata (default: rewrite the committed metadata.json)")

@@ -2,6 +2,8 @@
 
     site       build/site, served by Python's http.server in a thread   (default :8000)
     datasette  build/data/safety.db, immutable, a child process         (default :8001)
+               or, with --replicas N (N > 1), N child processes behind Debian's haproxy on that
+               port (pipeline/datasette/replicas.py); a replica that dies is routed around
 
 Both bind 127.0.0.1 unless --host says otherwise.  Ctrl-C (SIGINT) or SIGTERM stops
 Datasette, then the site, and the command exits 0; if Datasette dies on its own, the
@@ -33,7 +35,6 @@ from pipeline import paths
 from pipeline.datasette import (
     INSPECT_NAME,
     METADATA_JSON,
-    datasette_command,
     inspect_data,
 )
 from pipeline.datasette.metadata import dumps, render_metadata
@@ -130,20 +131,9 @@ def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout: 
     return False
 
 
-def stop_process(proc: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> int:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
-
-
 def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: str = "127.0.0.1",
           site_port: int = 8000, datasette_port: int = 8001, site_url: str | None = None,
-          datasette_url: str | None = None, demo: bool = False, with_site: bool = True) -> int:
+          datasette_url: str | None = None, demo: bool = False, with_site: bool = True, replicas: int = 1) -> int:
     build_dir = Path(build_dir)
     site_dir = Path(site_dir) if site_dir else build_dir / "site"
     db = build_dir / "data" / f"{DB_NAME}.db"
@@ -166,7 +156,7 @@ def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: 
     try:
         with tempfile.TemporaryDirectory(prefix="pipeline-serve-") as tmp:
             return _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, demo, with_site,
-                        Path(tmp), stop)
+                        Path(tmp), stop, replicas)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
@@ -174,9 +164,12 @@ def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: 
             print("已停止 / stopped", file=sys.stderr)
 
 
-def _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, demo, with_site, workdir, stop) -> int:
+def _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, demo, with_site, workdir, stop,
+         replicas: int = 1) -> int:
+    from pipeline.datasette.replicas import ReplicasError, start
+
     httpd = None
-    proc = None
+    group = None
     try:
         if with_site:
             try:
@@ -184,28 +177,37 @@ def _run(build_dir, site_dir, db, host, site_port, datasette_port, site, dsurl, 
             except OSError as e:
                 print(f"✗ 网站端口 {site_port} 不可用 / site port unavailable: {e}", file=sys.stderr)
                 return 1
-        cmd = datasette_command(db, _metadata_file(site, dsurl, demo, workdir), _inspect_file(db, build_dir, workdir),
-                                host=host, port=datasette_port)
-        proc = subprocess.Popen(cmd)
-        lines = ([f"网站 / site:   {site}"] if with_site else []) + [f"Datasette:     {dsurl}",
-                                                                       "按 Ctrl-C 停止 / press Ctrl-C to stop"]
+        try:
+            group = start(db, _metadata_file(site, dsurl, demo, workdir), _inspect_file(db, build_dir, workdir),
+                          host=host, port=datasette_port, replicas=replicas)
+        except ReplicasError as e:
+            print(f"✗ {e}", file=sys.stderr)
+            return 1
+        lines = ([f"网站 / site:   {site}"] if with_site else []) + [
+            f"Datasette:     {dsurl}" + (f"（{replicas} 个副本，haproxy 分配 / {replicas} replicas behind haproxy）"
+                                         if replicas > 1 else ""),
+            "按 Ctrl-C 停止 / press Ctrl-C to stop"]
         print("\n".join(lines), flush=True)
         local = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{datasette_port}/-/versions.json"
 
         def announce():
-            if wait_until_answers(local, proc) and not stop.is_set():
+            if wait_until_answers(local, group.processes[0]) and not stop.is_set():
                 print("✓ Datasette 已就绪 / ready", flush=True)
 
         threading.Thread(target=announce, name="announce", daemon=True).start()
-        while not stop.is_set() and proc.poll() is None:
+        reported: set[str] = set()
+        while not stop.is_set() and group.serving():
+            for what in set(group.dead()) - reported:  # a replica gone: haproxy sends its visitors elsewhere
+                print(f"⚠ 已退出 / exited: {what}", file=sys.stderr, flush=True)
+                reported.add(what)
             stop.wait(0.2)
         if not stop.is_set():
-            print(f"✗ Datasette 已退出 / Datasette exited with status {proc.returncode}", file=sys.stderr)
+            print(f"✗ Datasette 已退出 / Datasette exited: {', '.join(group.dead())}", file=sys.stderr)
             return 1
         return 0
     finally:
-        if proc is not None:
-            stop_process(proc)
+        if group is not None:
+            group.stop(STOP_TIMEOUT_S)
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()

@@ -656,6 +656,70 @@ def test_serve_runs_site_and_datasette_and_stops_both(demo_build, tmp_path, sig)
     assert port_is_closed(site_port) and port_is_closed(ds_port)
 
 
+def _haproxy() -> None:
+    import shutil
+
+    if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").is_file()):
+        pytest.fail("Debian's haproxy is missing (.ci/run installs it: apt-get install haproxy)")
+
+
+def _children(pid: int) -> list[str]:
+    """Command lines of a process's children."""
+    return subprocess.run(["pgrep", "-a", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.splitlines()
+
+
+@pytest.mark.server
+def test_serve_with_replicas_behind_haproxy_in_one_command(demo_build, tmp_path):
+    # Issue 16: several Datasette processes behind a real load balancer, started and stopped
+    # by one command; the visitor sees one address.
+    _haproxy()
+    ds_port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", "--build", str(demo_build), "--no-site", "--replicas", "2",
+         "--datasette-port", str(ds_port)],
+        cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{ds_port}/"
+    try:
+        wait_for(base + "-/versions.json", proc)
+        assert get_json(base, "safety/passages.json", _search="道路", _shape="array")
+        children = _children(proc.pid)
+        assert len([c for c in children if "datasette serve" in c]) == 2 and len([c for c in children if "haproxy" in c]) == 1
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "2 replicas behind haproxy" in out
+    assert port_is_closed(ds_port)
+    assert not [p for p in children if subprocess.run(["kill", "-0", p.split()[0]], capture_output=True).returncode == 0]
+
+
+@pytest.mark.server
+def test_a_replica_that_dies_costs_no_request(demo_db, tmp_path):
+    from pipeline.datasette import replicas
+
+    _haproxy()
+    inspect_file = write_inspect_file(demo_db, tmp_path / "inspect.json")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(dumps(render_metadata(site=SERVED_SITE_URL, dsurl=base, use_env=False)), encoding="utf-8")
+    group = replicas.start(demo_db, metadata, inspect_file, port=port, replicas=2,
+                           popen_kwargs={"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL})
+    try:
+        for p in group.ports:
+            wait_for(f"http://127.0.0.1:{p}/-/versions.json", group.replicas[0])
+        wait_for(base + "-/versions.json", group.balancer)
+        group.replicas[0].kill()
+        group.replicas[0].wait()
+        # every request still answered: haproxy retries a refused connection on the other replica
+        assert [get(base, "safety/passages.json", _search=w)[0] for w in ("死亡", "道路", "罚款") * 7] == [200] * 21
+        assert group.serving() and group.dead() == [f"Datasette :{group.ports[0]} (status -9)"]
+    finally:
+        group.stop()
+
+
 def test_serve_says_what_to_do_when_nothing_is_built(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pipeline", "serve", "--build", str(tmp_path / "none")],
                        check=False, capture_output=True, text=True, cwd=paths.ROOT)
@@ -701,7 +765,7 @@ def test_the_search_box_finds_exactly_the_rows_containing_every_term(datasette, 
     data = get_json(datasette, f"safety/{table}.json", _search=query, _shape="array", _size="max")
     truth = _contains(demo_db, table, query)
     expected = rows_of(demo_db, f"select * from {table} where rowid in ({', '.join(map(str, truth)) or 'null'})")
-    key = lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    key = lambda r: json.dumps(r, sort_keys=True, ensure_ascii=False)
     assert sorted(map(key, data)) == sorted(map(key, expected))
     assert data, query
 

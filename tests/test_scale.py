@@ -117,21 +117,21 @@ def test_an_enterprise_is_three_clicks_from_the_enforcement_page_without_javascr
         con.close()
     site = gen / "site"
     target = f"enterprises/{uscc}/"
-    with serve_directory(site) as base:
-        with open_page(chromium_session, base + "enforcement/", javascript_enabled=False) as (page, log):
-            page.get_by_role("link", name="单位名录").first.click()                          # 1
-            page.wait_for_url("**/enterprises/")
-            links = page.locator("ul.directory a")
-            # the page a reader picks by its name range: the one that lists the enterprise
-            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
-            pick = next(i for i, h in enumerate(hrefs)
-                        if html.escape(name) in (site / "enterprises" / h.split("enterprises/")[-1] / "index.html")
-                        .read_text(encoding="utf-8"))
-            links.nth(pick).click()                                                           # 2
-            page.get_by_role("link", name=name, exact=True).first.click()                     # 3
-            page.wait_for_url(f"**/{target}")
-            assert page.locator("h1").inner_text() == name
-            assert log.foreign_requests() == [] and log.errors == []
+    with serve_directory(site) as base, \
+            open_page(chromium_session, base + "enforcement/", javascript_enabled=False) as (page, log):
+        page.get_by_role("link", name="单位名录").first.click()                          # 1
+        page.wait_for_url("**/enterprises/")
+        links = page.locator("ul.directory a")
+        # the page a reader picks by its name range: the one that lists the enterprise
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        pick = next(i for i, h in enumerate(hrefs)
+                    if html.escape(name) in (site / "enterprises" / h.split("enterprises/")[-1] / "index.html")
+                    .read_text(encoding="utf-8"))
+        links.nth(pick).click()                                                           # 2
+        page.get_by_role("link", name=name, exact=True).first.click()                     # 3
+        page.wait_for_url(f"**/{target}")
+        assert page.locator("h1").inner_text() == name
+        assert log.foreign_requests() == [] and log.errors == []
 
 
 def test_no_page_grows_with_the_data(scale):

@@ -92,7 +92,7 @@ def test_random_substrings_of_the_text_find_exactly_their_rows(plan_lines, penal
 
 
 def test_a_search_for_one_column_finds_only_in_that_column(penalties):
-    db, cols = penalties
+    db, _ = penalties
     for term in ("燃气", "公司", "罚款"):
         truth = {r for r, v in db.execute("SELECT rowid, party_name FROM t") if cs.normalize(term) in cs.normalize(v)}
         assert found(db, term, "party_name") == truth
