@@ -142,3 +142,22 @@ def test_segments_split_where_sqlite_unicode61_splits():
         c = chr(i)
         token = unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "Co"
         assert bool(cs._SEGMENT.fullmatch(c)) == token, hex(i)
+
+
+def test_the_planned_search_sql_finds_the_same_rows_and_counts(penalties):
+    # chinese_search.search_sql rewrites Datasette's SQL of a searched page (count from the
+    # full-text table; +rowid so SQLite reads in page order): same answers as the original.
+    db, _ = penalties
+    db.execute("CREATE INDEX t_name ON t (party_name)")
+    sub = "rowid in (select rowid from t_fts where t_fts match escape_fts(:search))"
+    col = "rowid in (select rowid from t_fts where party_name match escape_fts(:search_0))"
+    queries = [f"select count(*) from t where {sub} ", f"select rowid, * from t where {sub} order by party_name, rowid limit 101",
+               f"select count(*) from t where {col} ", f"select count(*) from t where authority like '%应急%' and {sub} ",
+               f"select rowid from t where {sub} and {col} order by party_name desc, rowid limit 20"]
+    for term in ("罚款", "燃气", "死", "公司0012", "不存在的词"):
+        params = {"search": term, "search_0": term}
+        for q in queries:
+            planned = cs.search_sql(q)
+            assert planned != q
+            assert db.execute(planned, params).fetchall() == db.execute(q, params).fetchall(), (term, q)
+    assert cs.search_sql("select count(*) from t where x = 1") == "select count(*) from t where x = 1"

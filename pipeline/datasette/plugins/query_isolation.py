@@ -348,7 +348,21 @@ _original_execute = None  # Database.execute as the other plugins left it (see _
 _original_execute_fn = database.Database.execute_fn
 
 
+def _load_search_sql():
+    """chinese_search.search_sql, loaded from its file (plugins are loaded by path, not as a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nanchang_chinese_search_sql", Path(__file__).with_name("chinese_search.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.search_sql
+
+
+_search_sql = _load_search_sql()
+
+
 async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None, log_sql_errors=True):
+    sql = _search_sql(sql)  # a searched page's SQL planned for many matches (chinese_search.search_sql)
     lanes = _lanes.get(id(self.ds)) if ARBITRARY.get() else None
     if lanes is None:
         return await _original_execute(self, sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
