@@ -442,9 +442,11 @@ response cache off.
 
 Target p99 ≤ 300 ms: {"met" if search_one["p99"] <= 300 else "not met"} for one visitor at a time ({search_one["p99"]:.0f} ms),
 {"met" if search_many["p99"] <= 300 else "not met"} at {CONNECTIONS} connections ({search_many["p99"]:.0f} ms). The full-text match itself
-takes milliseconds (28 ms for a term in 88% of a million rows); the time goes to Datasette's count and page queries,
-`rowid in (select rowid from penalties_fts …)`, which look up and sort every matching row; searches run on the two
-sandbox lanes of visitors' queries, so at {CONNECTIONS} connections they queue.
+takes milliseconds (28 ms for a term in 88% of a million rows). Datasette's own SQL for a searched page,
+`rowid in (select rowid from penalties_fts …)`, looks up and sorts every matching row (p99 880-910 ms for one visitor
+before the change); `chinese_search.search_sql` counts in the full-text table and lets SQLite read the page in order
+(`+rowid`), same rows and counts. Searches run on the two sandbox lanes of visitors' queries, so at {CONNECTIONS}
+connections they queue.
 
 Two replicas behind HAProxy (issue 16): `python -m pipeline serve --replicas 2` starts them (`pipeline/datasette/replicas.py`:
 Debian's haproxy {_haproxy_version()}, fewest open requests first, health check `/-/versions.json`), the same metadata
