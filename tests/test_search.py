@@ -161,3 +161,30 @@ def test_the_planned_search_sql_finds_the_same_rows_and_counts(penalties):
             assert planned != q
             assert db.execute(planned, params).fetchall() == db.execute(q, params).fetchall(), (term, q)
     assert cs.search_sql("select count(*) from t where x = 1") == "select count(*) from t where x = 1"
+
+
+def test_datasettes_search_condition_is_the_one_search_sql_plans(tmp_path):
+    # search_sql recognises the condition Datasette 0.65 writes for ?_search= and
+    # ?_search_COLUMN= (datasette/filters.py).  If an upgrade changes it, searches would still
+    # be right but slow again: this fails loudly instead.
+    import asyncio
+    import urllib.parse
+
+    from datasette.app import Datasette
+    from datasette.filters import search_filters
+    from datasette.utils.asgi import Request
+
+    db = sqlite3.connect(tmp_path / "safety.db")
+    db.execute("CREATE TABLE penalties (party_name TEXT)")
+    write_search_index(db, "penalties", ["party_name"], cs)
+    db.commit()
+    db.close()
+    ds = Datasette([str(tmp_path / "safety.db")], metadata={
+        "databases": {"safety": {"tables": {"penalties": {"fts_table": "penalties_fts", "fts_pk": "rowid"}}}}})
+    for key in ("_search", "_search_party_name"):
+        request = Request.fake("/safety/penalties?" + urllib.parse.urlencode({key: "道路"}))
+        [where] = asyncio.run(search_filters(request, "safety", "penalties", ds)()).where_clauses
+        count = f"select count(*) from penalties where {where} "
+        assert cs.search_sql(count).startswith("select count(*) from penalties_fts where"), where
+        page = f"select rowid, * from penalties where {where} order by party_name limit 101"
+        assert "+rowid in (select rowid from penalties_fts" in cs.search_sql(page), where
