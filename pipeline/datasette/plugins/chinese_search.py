@@ -54,13 +54,23 @@ def _pairs(seg: str) -> list[str]:
     return [seg[i:i + 2] for i in range(len(seg) - 1)]
 
 
-@functools.lru_cache(maxsize=1 << 14)  # authorities, legal bases and categories repeat row after row
 def index_text(text: str | None) -> str | None:
     """The tokens written to the FTS table for one cell: each segment's pairs, then its last character."""
     if text is None:
         return None
+    text = str(text)
+    # authorities, legal bases and categories repeat row after row: short texts are remembered
+    return _short_index_text(text) if len(text) <= 200 else _index_text(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # at most 16,384 texts of at most 200 characters
+def _short_index_text(text: str) -> str:
+    return _index_text(text)
+
+
+def _index_text(text: str) -> str:
     out = []
-    for seg in segments(str(text)):
+    for seg in segments(text):
         out += [seg[i:i + 2] for i in range(len(seg) - 1)]
         out.append(seg[-1])
     return " ".join(out)
