@@ -154,7 +154,7 @@ def search_sql(sql: str) -> str:
         return sql
     m = _COUNT_ONLY.match(sql.strip())
     if m:
-        table, fts, column, param = m.groups()
+        _table, fts, column, param = m.groups()
         return f"select count(*) from {fts} where {column} match escape_fts(:{param})"
     return _SEARCH_IN.sub(lambda m: "+" + m.group(0), sql)
 
