@@ -687,7 +687,9 @@ def test_serve_with_replicas_behind_haproxy_in_one_command(demo_build, tmp_path)
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # the test failed before the SIGTERM: its children go too, not left running
+            for line in _children(proc.pid):
+                subprocess.run(["kill", line.split()[0]], capture_output=True, check=False)
             proc.kill()
     assert proc.returncode == 0, out
     assert "2 replicas behind haproxy" in out
