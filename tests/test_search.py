@@ -168,6 +168,7 @@ def test_datasettes_search_condition_is_the_one_search_sql_plans(tmp_path):
     # ?_search_COLUMN= (datasette/filters.py).  If an upgrade changes it, searches would still
     # be right but slow again: this fails loudly instead.
     import asyncio
+    import concurrent.futures
     import urllib.parse
 
     from datasette.app import Datasette
@@ -183,7 +184,10 @@ def test_datasettes_search_condition_is_the_one_search_sql_plans(tmp_path):
         "databases": {"safety": {"tables": {"penalties": {"fts_table": "penalties_fts", "fts_pk": "rowid"}}}}})
     for key in ("_search", "_search_party_name"):
         request = Request.fake("/safety/penalties?" + urllib.parse.urlencode({key: "道路"}))
-        [where] = asyncio.run(search_filters(request, "safety", "penalties", ds)()).where_clauses
+        # in a thread of its own: Playwright's sync API may hold this thread's event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            args = pool.submit(asyncio.run, search_filters(request, "safety", "penalties", ds)()).result()
+        [where] = args.where_clauses
         count = f"select count(*) from penalties where {where} "
         assert cs.search_sql(count).startswith("select count(*) from penalties_fts where"), where
         page = f"select rowid, * from penalties where {where} order by party_name limit 101"
