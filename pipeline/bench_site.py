@@ -19,11 +19,13 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from pipeline import paths
@@ -66,16 +68,24 @@ def _weights(site: Path, pages: list[str], port: int, gzip: bool) -> dict[str, l
         return {p: page_transfers(browser, base + p) for p in pages}
 
 
+def _ensure_lighthouse() -> str:
+    """'' when node_modules/.bin/lighthouse is there (installed by `npm ci` if not), else why not."""
+    if LIGHTHOUSE.exists():
+        return ""
+    npm = shutil.which("npm")
+    if not npm:
+        return "npm is not installed, so Lighthouse (node_modules/.bin/lighthouse) cannot be installed"
+    p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=paths.ROOT, capture_output=True, text=True, check=False)
+    if p.returncode or not LIGHTHOUSE.exists():
+        return f"`npm ci` failed: {(p.stderr or p.stdout).strip()[-500:]}"
+    return ""
+
+
 def _lighthouse(url: str, workdir: Path) -> tuple[dict[str, int] | None, str]:
     """Category scores (0-100) of one run, or None and the reason it could not run."""
-    if not LIGHTHOUSE.exists():
-        npm = shutil.which("npm")
-        if not npm:
-            return None, "npm is not installed, so Lighthouse (node_modules/.bin/lighthouse) cannot be installed"
-        p = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=paths.ROOT, capture_output=True, text=True,
-                           check=False)
-        if p.returncode or not LIGHTHOUSE.exists():
-            return None, f"`npm ci` failed: {(p.stderr or p.stdout).strip()[-500:]}"
+    missing = _ensure_lighthouse()
+    if missing:
+        return None, missing
     report = workdir / "lh.json"
     p = subprocess.run(
         [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
@@ -94,6 +104,98 @@ def _lighthouse(url: str, workdir: Path) -> tuple[dict[str, int] | None, str]:
                ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift")}
     return {**scores, "_failing": failing, "_metrics": metrics, "_version": data.get("lighthouseVersion"),
             "_ua": data.get("environment", {}).get("hostUserAgent", "")}, ""
+
+
+# ---------------------------------------------------------------------------
+# Lighthouse with a time limit (make bench --only scale, issue 15)
+# ---------------------------------------------------------------------------
+
+LIGHTHOUSE_TIMEOUT_S = 240  # per run; the first run of a page that times out is its last
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _score(data: dict, category: str, without: tuple[str, ...] = ()) -> int | None:
+    """A category's score (0-100), or None when Lighthouse could not score it; `without`:
+    recomputed without those audits (the demo's noindex)."""
+    cat = data["categories"][category]
+    if not without:
+        return None if cat.get("score") is None else round(100 * cat["score"])
+    total = weight = 0.0
+    for ref in cat["auditRefs"]:
+        audit = data["audits"].get(ref["id"], {})
+        if ref["id"] in without or not ref.get("weight") or audit.get("scoreDisplayMode") not in ("binary", "numeric"):
+            continue
+        if audit.get("score") is None:
+            return None
+        total += ref["weight"] * audit["score"]
+        weight += ref["weight"]
+    return round(100 * total / weight) if weight else None
+
+
+def lighthouse(url: str, workdir: Path) -> tuple[dict | None, str]:
+    """One Lighthouse run (mobile, Debian chromium): scores or None and why.  Past
+    LIGHTHOUSE_TIMEOUT_S the run is killed, Lighthouse and the Chromium it started (by pid)."""
+    missing = _ensure_lighthouse()
+    if missing:
+        return None, missing
+    report = workdir / "lh.json"
+    report.unlink(missing_ok=True)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet",
+         f"--chrome-flags={CHROME_FLAGS}", "--only-categories=" + ",".join(CATEGORIES)],
+        env={**os.environ, "CHROME_PATH": CHROME}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate(timeout=LIGHTHOUSE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        for pid in [*reversed(_descendants(proc.pid)), proc.pid]:  # chrome-launcher detaches Chromium
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.communicate()
+        return None, f"timed out: no result after {LIGHTHOUSE_TIMEOUT_S} s (killed)"
+    seconds = time.perf_counter() - started
+    if proc.returncode or not report.exists():
+        return None, f"lighthouse exited {proc.returncode} after {seconds:.0f} s: {err.strip()[-400:]}"
+    data = json.loads(report.read_text(encoding="utf-8"))
+    scores = {c: _score(data, c) for c in CATEGORIES}
+    scores["seo-without-noindex"] = _score(data, "seo", without=("is-crawlable",))
+    errored = sorted(a["id"] for a in data["audits"].values() if a.get("scoreDisplayMode") == "error")
+    failing = sorted({ref["id"] for c in CATEGORIES for ref in data["categories"][c]["auditRefs"]
+                      if ref.get("weight") and data["audits"][ref["id"]].get("score") is not None
+                      and data["audits"][ref["id"]]["score"] < 0.9})
+    metrics = {k: data["audits"].get(k, {}).get("displayValue", "?") for k in
+               ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift")}
+    return {**scores, "_errored": errored, "_failing": failing, "_metrics": metrics, "_seconds": seconds,
+            "_runtime_error": (data.get("runtimeError") or {}).get("code"), "_version": data.get("lighthouseVersion")}, ""
+
+
+def lighthouse_page(url: str, workdir: Path) -> dict:
+    """Up to RUNS runs; a run that fails or times out is the last."""
+    runs, reason = [], ""
+    for _ in range(RUNS):
+        result, reason = lighthouse(url, workdir)
+        if result is None:
+            break
+        runs.append(result)
+    return {"runs": runs, "stopped": reason}
 
 
 def _kb(n: int) -> str:

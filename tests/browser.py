@@ -390,10 +390,11 @@ class Transfer:
 
 
 def page_transfers(browser, url: str, *, width: int = PHONE_WIDTH, height: int = PHONE_HEIGHT,
-                   settle_ms: int = 500, timeout_ms: float = 30_000) -> list[Transfer]:
+                   settle_ms: int = 500, timeout_ms: float = 30_000, inspect=None) -> list[Transfer]:
     """Every response a cold load of ``url`` fetches (fresh context, empty cache), with
     its transferred size as Chromium reports it (Request.sizes()), until the network is
-    idle: the page, its CSS and JS, the search worker and the search index."""
+    idle: the page, its CSS and JS, the search worker and the search index.  ``inspect``,
+    if given, is called with the loaded page (to count its DOM nodes, say)."""
     from playwright.sync_api import Error as PlaywrightError
 
     context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block",
@@ -406,6 +407,8 @@ def page_transfers(browser, url: str, *, width: int = PHONE_WIDTH, height: int =
         page.goto(url, wait_until="load")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(settle_ms)
+        if inspect is not None:
+            inspect(page)
         out, seen = [], set()
         for r in finished:
             resp = r.response()
