@@ -52,6 +52,20 @@ PUBLIC_TABLES: list[tuple[str, str, str]] = [
 INDEXED = {"party_name", "indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
            "penalty_category", "decision_date", "authority", "uscc", "regime", "listing_date", "display_until",
            "removal_date", "decision_year", "taken_down_on", "topic_zh"}
+# Datasette's default order of a table page: ("sort" | "sort_desc", column).  Tables not listed keep
+# their primary key order.
+SORTS = {
+    "observations": ("sort", "indicator_id"),
+    "campaign_results": ("sort", "seq"),
+    "commitments": ("sort", "seq"),
+    "enforcement_results": ("sort", "year"),
+    "penalties": ("sort_desc", "decision_date"),
+    "blacklist": ("sort_desc", "listing_date"),
+    "blacklist_takedowns": ("sort_desc", "taken_down_on"),
+    "passages": ("sort", "seq"),
+    "corrections": ("sort_desc", "date"),
+    "releases": ("sort_desc", "release_date"),
+}
 # Text searched with SQLite FTS5 through Datasette's ?_search=.  Chinese has no spaces between
 # words, and stock SQLite has no tokenizer for it: the index holds each run of letters and digits
 # as overlapping pairs of characters (pipeline/datasette/plugins/chinese_search.py says why and
@@ -69,6 +83,33 @@ FTS = {
     "corrections": ["reason_zh", "record_key", "requested_by"],
     "legal_references": ["document_number", "title_zh", "issuing_body", "provisions_zh"],
 }
+
+
+def datasette_orders(name: str, pk: list[str]) -> tuple[str, str] | None:
+    """The ORDER BY of a table's first page and of the pages after it (?_next=, ties broken by the
+    primary key), spelled as Datasette 0.65's table view writes them; None without a primary key."""
+    if not pk:
+        return None
+    pks = ", ".join(pk)  # plain names: Datasette's escape_sqlite leaves them as they are
+    if name not in SORTS:
+        return pks, pks
+    key, column = SORTS[name]
+    first = f"{column} desc" if key == "sort_desc" else column
+    return first, f"{first}, {pks}"
+
+
+def _sqlite_order(name: str, pk: list[str]) -> str:
+    """Datasette's full order of a table in DuckDB, NULLs where SQLite puts them (first ascending,
+    last descending).  safety.db holds each table's rows in this order, so rowid order is the order
+    of its pages: the search plugin reads a searched page in rowid order (chinese_search.search_sql)."""
+    orders = datasette_orders(name, pk)
+    if orders is None:
+        return ""
+    terms = []
+    for part in orders[1].split(", "):
+        column, _, desc = part.partition(" ")
+        terms.append(f'"{column}" DESC NULLS LAST' if desc == "desc" else f'"{column}" ASC NULLS FIRST')
+    return " ORDER BY " + ", ".join(terms)
 
 
 def mart_schema(name: str) -> dict:
@@ -210,7 +251,7 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
         cols = ", ".join(f'"{f["name"]}" {SQLITE_TYPES.get(f.get("type"), "TEXT")}' for f in fields)
         pk_sql = f", PRIMARY KEY ({', '.join(chr(34) + p + chr(34) for p in pk)})" if pk else ""
         db.execute(f'CREATE TABLE "{name}" ({cols}{pk_sql})')
-        rows = con.execute(_select(con, relation, fields, for_text=False)).fetchall()
+        rows = con.execute(_select(con, relation, fields, for_text=False) + _sqlite_order(name, pk)).fetchall()
         marks = ", ".join("?" for _ in fields)
         db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', [tuple(_sqlite_value(v) for v in r) for r in rows])
         for f in fields:
@@ -241,6 +282,12 @@ def write_search_index(db: sqlite3.Connection, table: str, columns: list[str], s
     marks = ", ".join("?" for _ in columns)
     db.executemany(f'INSERT INTO "{table}_fts" (rowid, {cols}) VALUES (?, {marks})',
                    [(r[0], *(search.index_text(v) for v in r[1:])) for r in rows])
+    # <table>_fts_pairs: how many rows hold each pair of characters, so the count of a two-character
+    # search is one lookup instead of a walk through every match (chinese_search.search_sql)
+    db.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, '{table}_fts', 'row')")
+    db.execute(f'CREATE TABLE "{table}_fts_pairs" (pair TEXT PRIMARY KEY, row_count INTEGER NOT NULL) WITHOUT ROWID')
+    db.execute(f'INSERT INTO "{table}_fts_pairs" SELECT term, doc FROM temp.vocab WHERE length(term) = 2 ORDER BY term')
+    db.execute("DROP TABLE temp.vocab")
 
 
 def _sqlite_value(v):

@@ -786,6 +786,40 @@ def test_a_search_for_one_column_and_the_ranked_saved_query(datasette, demo_db):
     assert get_json(datasette, "safety/search_blacklist.json", q="", _shape="array") == []
 
 
+def test_safety_db_holds_each_searchable_table_in_the_order_of_its_pages(demo_db):
+    # The search plugin reads a searched page in rowid order where the metadata says the table is
+    # stored in its pages' order (export._sqlite_order writes it so).  If a table were not, its
+    # searched pages would come in the wrong order: this checks the claim against the file.
+    layout = render_metadata(use_env=False)["databases"]["safety"]["plugins"]["nanchang-chinese-search"]
+    assert {"penalties", "blacklist", "passages"} <= set(layout["rowid_order"])
+    for table, (first, full) in layout["rowid_order"].items():
+        assert full.startswith(first)
+        rowids = [r["rowid"] for r in rows_of(demo_db, f"select rowid from {table} order by {full}")]
+        assert rowids == sorted(rowids) and len(set(rowids)) == len(rowids), table
+    for table in layout["pair_counts"]:  # and every searchable table has its pair counts
+        rows_of(demo_db, f"select pair, row_count from {table}_fts_pairs limit 1")
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("query", ["安全", "事故", "死"])
+def test_paging_through_a_search_gives_every_row_once_in_the_pages_order(datasette, demo_db, query):
+    # A searched page is read from the full-text table in rowid order (chinese_search.search_sql):
+    # following ?_next= must give each matching row exactly once, in the table's order.
+    seen, url = [], f"safety/passages.json?{urllib.parse.urlencode({'_search': query, '_size': 7})}"
+    while url:
+        page = get_json(datasette, url.removeprefix(datasette))
+        seen += [dict(zip(page["columns"], r)) for r in page["rows"]]
+        url = page["next_url"]
+    keys = [(r["seq"], r["passage_id"]) for r in seen]
+    assert keys == sorted(keys) and len(keys) > 14, query
+    # the pair counts behind the count are hidden with the index they belong to
+    tables = {t["name"]: t for t in get_json(datasette, "safety.json")["tables"]}
+    assert tables["penalties_fts_pairs"]["hidden"] and not tables["penalties"]["hidden"]
+    assert {k[1] for k in keys} == {r["passage_id"] for r in rows_of(
+        demo_db, f"select passage_id from passages where rowid in "
+                 f"({', '.join(map(str, _contains(demo_db, 'passages', query))) or 'null'})")}
+
+
 @pytest.mark.server
 def test_a_search_too_long_is_refused_with_a_reason(datasette):
     status, _, body = get(datasette, "safety/passages.json", _search="道" * 300)

@@ -57,6 +57,23 @@ def test_the_build_has_every_record_on_display(scale):
     assert listed == manifest["blacklist"]["on_display"]
 
 
+def test_safety_db_holds_penalties_and_blacklist_in_the_order_of_their_pages(scale):
+    # At volume as in the demo (test_datasette): the search plugin reads a searched page in rowid
+    # order because export writes the rows in the pages' order.
+    import sqlite3
+
+    from pipeline.datasette.metadata import render_metadata
+
+    orders = render_metadata(use_env=False)["databases"]["safety"]["plugins"]["nanchang-chinese-search"]["rowid_order"]
+    con = sqlite3.connect(f"file:{scale[0] / 'data' / 'safety.db'}?mode=ro", uri=True)
+    try:
+        for table in ("penalties", "blacklist"):
+            rowids = [r for (r,) in con.execute(f"select rowid from {table} order by {orders[table][1]}")]
+            assert len(rowids) > 400 and rowids == sorted(rowids), table
+    finally:
+        con.close()
+
+
 def test_a_record_past_its_display_date_is_on_no_page(scale):
     # Every past penalty's decision number and every 黑名单 listing decision number not on
     # display: in no HTML page, search index, finder shard or feed of the 20,000-row site.

@@ -23,7 +23,14 @@ import yaml
 
 from pipeline import paths
 from pipeline.datasette.config import HERE, datasette_url, site_url
-from pipeline.export import DB_NAME, FTS, PUBLIC_TABLES, table_schemas
+from pipeline.export import (
+    DB_NAME,
+    FTS,
+    PUBLIC_TABLES,
+    SORTS,
+    datasette_orders,
+    table_schemas,
+)
 
 METADATA_JSON = paths.ROOT / "metadata.json"
 QUERIES_YML = HERE / "queries.yml"
@@ -129,19 +136,6 @@ FACETS = {
     "passages": ["source_id", "kind", "chapter"],
     "sources": ["kind"],
     "corrections": ["kind", "outcome", "resource", "requested_by"],
-}
-# Default order: ("sort" | "sort_desc", column).  Tables not listed keep their primary key order.
-SORTS = {
-    "observations": ("sort", "indicator_id"),
-    "campaign_results": ("sort", "seq"),
-    "commitments": ("sort", "seq"),
-    "enforcement_results": ("sort", "year"),
-    "penalties": ("sort_desc", "decision_date"),
-    "blacklist": ("sort_desc", "listing_date"),
-    "blacklist_takedowns": ("sort_desc", "taken_down_on"),
-    "passages": ("sort", "seq"),
-    "corrections": ("sort_desc", "date"),
-    "releases": ("sort_desc", "release_date"),
 }
 
 # Answers kept in memory per Datasette process (the database is immutable).
@@ -300,8 +294,19 @@ def render_metadata(descriptor: dict | None = None, *, site: str | None = None, 
         "title": ("【演示·虚构数据 DEMO】" if demo else "") + "全部表格与预设查询 / All tables and saved queries",
         "description": f"{db_zh}\n{db_en}",
         "description_html": _description_html(db_zh, db_en, [("API 说明 / how to query", site + "api/")] if site else []),
+        # <table>_fts_pairs (export.write_search_index) is hidden by Datasette with <table>_fts
         "tables": {name: table_metadata(name, schemas[name], site) for name in [t[0] for t in PUBLIC_TABLES] + ["build_info"]},
         "queries": {name: query_metadata(name, q, site, dsurl) for name, q in load_queries().items()},
+        "plugins": {
+            # pipeline/datasette/plugins/chinese_search.py: safety.db holds these tables' rows in
+            # their pages' order (export._sqlite_order), so a searched page is read in rowid order;
+            # and the number of rows holding each pair of characters (export.write_search_index)
+            "nanchang-chinese-search": {
+                "rowid_order": {name: list(orders) for name in FTS
+                                if (orders := datasette_orders(name, schemas[name]["schema"].get("primaryKey") or []))},
+                "pair_counts": list(FTS),
+            },
+        },
     }
     meta = {
         "title": title,

@@ -99,11 +99,17 @@ def row_size(row: tuple, names: tuple[int, int], truncate: int, budget: int) -> 
     if raw > budget:  # text is never longer than its JSON: no need to encode it to know
         return raw
     as_json = names[0] + 2 * len(row) + 2  # "name": before each value, ", " after
-    for value in row:
-        as_json += json_length(value, budget - as_json)
-        if as_json > budget:
-            return as_json
-    as_html = names[1] + sum(len(escape(v[:truncate] if truncate else v)) for v in row if isinstance(v, str))
+    if raw <= SLICE and not any(isinstance(v, bytes) for v in row):
+        # a row of short values (the usual page) in one call: json.dumps of the list writes each
+        # value as it would alone, with "[", "]" and ", " between them
+        as_json += len(json.dumps(list(row))) - 2 * len(row)
+    else:
+        for value in row:
+            as_json += json_length(value, budget - as_json)
+            if as_json > budget:
+                return as_json
+    # escaping works character by character: the texts escaped together are as long as apart
+    as_html = names[1] + len(escape("".join((v[:truncate] if truncate else v) for v in row if isinstance(v, str))))
     return max(as_json, as_html)
 
 
