@@ -180,7 +180,7 @@ def wrk(url: str, seconds: int, script: Path | None = None, connections: int = C
             "requests": requests, "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
             "error_kinds": ", ".join(
-                [f"non-2xx {non2xx.group(1)}"] * bool(non2xx)
+                ([f"non-2xx {non2xx.group(1)}"] if non2xx else [])
                 + [f"{kind} {n}" for kind, n in zip(("connect", "read", "write", "timeout"),
                                                     socket_errors.groups() if socket_errors else ()) if int(n)]),
             "raw": out}
@@ -469,7 +469,9 @@ measured on these terms in SQLite (mean of the 40):
 - the count: from `penalties_fts_pairs` (rows per pair of characters, written with the index) for a one-pair
   search: 0.2 ms, against 3.3 ms for counting the matches (21 ms for a pair in half the rows);
 - Datasette's two lookups of the table's name run in the server from its schema cache instead of in the sandbox,
-  and the sandbox measures a row's size (for the result limits) in two calls instead of two per value.
+  and the sandbox measures a row's size (for the result limits) in two calls instead of two per value: with the
+  first two changes in, py-spy on a sandbox process found 35% of its samples in that measurement, and the
+  sandboxes used 3.4 ms of CPU per search against the server's 2.9 ms.
 The same rows, counts and order: `tests/test_search.py` compares every page with the original SQL's, and
 `tests/test_datasette.py` pages through searches on the running server.
 
