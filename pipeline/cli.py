@@ -105,7 +105,7 @@ def cmd_release(args) -> int:
     return release(args.version, Path(args.package), Path(args.out), on_date=on_date)
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("source", help="register source documents (plans, bulletins, work reports) in the package")
     source_sub = p.add_subparsers(dest="source_command", required=True)
     p = source_sub.add_parser("add", help="store a document's text as UTF-8, split it into passages, register it in sources.csv")
-    p.add_argument("file", help="the document as plain text (UTF-8, GB18030 or UTF-16; never modified)")
+    p.add_argument("file", metavar="FILE", help="the document as plain text (UTF-8, GB18030 or UTF-16; never modified)")
     p.add_argument("--id", required=True, help="source id, a slug such as nanchang-bulletin-2020 (passage ids get ID--)")
     p.add_argument("--title", required=True, help="the document's title, as written (a line equal to it is its title)")
     p.add_argument("--issuer", help="issuing body (default: empty, noted as not given)")
@@ -130,13 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_source_add)
 
     p = sub.add_parser("validate", help="validate a Data Package (Frictionless + domain rules)")
-    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE),
+    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE), metavar="PACKAGE",
                    help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write build/reports/validation.json")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="validate, build the warehouse, exports and site; publish atomically into build/")
-    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE),
+    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE), metavar="PACKAGE",
                    help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--out", default=str(paths.BUILD), help="output directory (default: build/)")
     p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ingest", help="read an agency's CSV/XLSX, validate every row, append accepted rows, quarantine the rest")
-    p.add_argument("file", help="the CSV or XLSX file as published (never modified)")
+    p.add_argument("file", metavar="FILE", help="the CSV or XLSX file as published (never modified)")
     p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign", "observations", "targets"],
                    help="target dataset (observations, targets: figures quoted from a registered source)")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
@@ -185,15 +185,61 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_datasette_metadata)
 
     p = sub.add_parser("release", help="build and record a versioned release in datasets/releases/VERSION (commit it)")
-    p.add_argument("version", help="must equal the version in datapackage.json")
+    p.add_argument("version", metavar="VERSION", help="must equal the version in datapackage.json")
     p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
                    help="datapackage.json, or the folder holding it (default: datasets/)")
     p.add_argument("--out", default=str(paths.BUILD))
     p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.set_defaults(func=cmd_release)
 
-    args = parser.parse_args(argv)
+    p = sub.add_parser("commands", help="print this command list as README shows it (--write: update README.md)")
+    p.add_argument("--write", action="store_true", help="rewrite the list in README.md")
+    p.set_defaults(func=cmd_commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     return args.func(args)
+
+
+README_START, README_END = "<!-- commands: python -m pipeline commands --write -->", "<!-- /commands -->"
+
+
+def command_list() -> str:
+    """Every command with its help above it, from the parser itself (README shows this list)."""
+    lines = []
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for name, child in action.choices.items():
+                    if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
+                        walk(child)
+                        continue
+                    child.formatter_class = lambda prog: argparse.HelpFormatter(prog, width=10_000)
+                    usage = child.format_usage().removeprefix("usage: ").strip().replace(" [-h]", "")
+                    lines.append((f".venv/bin/{usage}", helps[name]))
+
+    walk(make_parser())
+    return "\n\n".join(f"# {h}\n{u}" for u, h in lines)
+
+
+def readme_block() -> str:
+    return f"{README_START}\n```sh\n{command_list()}\n```\n{README_END}"
+
+
+def cmd_commands(args) -> int:
+    if not args.write:
+        print(command_list())
+        return 0
+    readme = paths.ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    readme.write_text(text[:start] + readme_block() + text[end:], encoding="utf-8")
+    print(f"{readme}: command list rewritten")
+    return 0
 
 
 if __name__ == "__main__":
