@@ -40,7 +40,7 @@ test: setup ## 运行全部测试（含 frictionless validate、浏览器和 Dat
 	$(PY) -m pytest
 
 bench: setup ## 测量性能并写入 BENCHMARKS.md / measure and write BENCHMARKS.md
-	$(PY) -m pipeline.bench
+	$(PY) -m bench
 
 demo: setup ## 用虚构示例数据构建演示站点到 build-demo/ / build the demo site from fictional fixtures
 	$(PY) -m pipeline demo

@@ -1,7 +1,7 @@
 """python -m pipeline demo: the same site and data built from the fictional fixtures.
 
 The demo package is a copy of datasets/ whose empty penalty and blacklist tables are
-filled from tests/fixtures/fictional/, and into which the maintainer's flow for new
+filled from demo/ (the fictional fixtures), and into which the maintainer's flow for new
 documents is run with the real commands: `source add` registers fictional statistical
 bulletins for 2016-2020, a fictional yearbook revising a 2020 figure and a fictional
 successor plan; `ingest --into observations` and `ingest --into targets` bring in their
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline import paths
 
-FICTIONAL = paths.ROOT / "tests" / "fixtures" / "fictional"
+FICTIONAL = paths.DEMO
 FIGURES = FICTIONAL / "figures"
 #: The fictional documents, in the order a maintainer would have received them:
 #: (file, source id, title, kind, date).  The issuer is fictional too.

@@ -9,3 +9,4 @@ SOURCE_TEXT = DATASETS / "source" / "nanchang-safety-13th-fyp.txt"
 PASSAGES_CSV = DATASETS / "data" / "passages.csv"
 BUILD = ROOT / "build"
 SQL = Path(__file__).resolve().parent / "sql"
+DEMO = ROOT / "demo"  # the fictional inputs of `make demo` (never datasets/, never a production build)

@@ -12,7 +12,7 @@ from pipeline import paths
 from pipeline.validate import validate_package
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FICTIONAL = FIXTURES / "fictional"
+FICTIONAL = paths.DEMO  # the fictional fixtures, which are also the demo's input
 BUILD_DATE = dt.date(2026, 11, 28)  # fixed so date rules and the blacklist boundary are reproducible
 
 

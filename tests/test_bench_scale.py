@@ -1,4 +1,4 @@
-"""The scale package of `make bench --only scale` (pipeline/bench_scale.py, issue 15): the
+"""The scale package of `make bench --only scale` (bench/scale.py, issue 15): the
 generator only, no build.  Its rows must be on display when the bench says they are, a few
 must not be, and the package must pass validation."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from pipeline import bench_scale
+from bench import scale as bench_scale
 from tests.conftest import validate
 from tests.fictional import add_years
 

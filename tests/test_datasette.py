@@ -44,7 +44,7 @@ from pipeline.datasette.metadata import ORDINALS, UNITS, dumps
 from pipeline.export import FTS, PUBLIC_TABLES
 
 BUILD_DATE = dt.date(2026, 11, 28)
-FICTIONAL = Path(__file__).parent / "fixtures" / "fictional"
+FICTIONAL = paths.DEMO
 ATOM = "{http://www.w3.org/2005/Atom}"
 SERVED_SITE_URL = "https://safety.example.org/"  # where the served metadata says the site lives
 

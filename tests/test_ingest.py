@@ -774,7 +774,7 @@ MEMORY_MB = 500  # peak RSS of one ingest process; a small file takes about 120 
 
 def ingest_measured(source: Path, package: Path, *extra: str):
     """`python -m pipeline ingest` in a process of its own: (its peak RSS in MB, the result)."""
-    from pipeline.bench import run_measured
+    from bench import run_measured
 
     _, mb, result = run_measured([sys.executable, "-m", "pipeline", "ingest", str(source), "--into", "penalties",
                                   "--package", str(package), "--date", BUILD_DATE.isoformat(), *extra])

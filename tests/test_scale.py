@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import bench_scale
+from bench import scale as bench_scale
 from pipeline.site.records import enterprise_key, enterprise_path
 
 browser = pytest.mark.browser

@@ -24,7 +24,7 @@ from pipeline.site import DEMO_BANNER
 BUILD_DATE = dt.date(2026, 11, 28)
 SITE_URL = "https://safety.example.org/"        # where the production site says it lives
 DATASETTE_URL = "https://data.example.org/"     # where it says Datasette answers
-FICTIONAL = paths.ROOT / "tests" / "fixtures" / "fictional"
+FICTIONAL = paths.DEMO
 ROAD_DEATHS = "fyp12-road-deaths"
 
 

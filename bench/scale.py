@@ -1,6 +1,6 @@
 """make bench, section "scale" (issue 15): the site at a city's volume.
 
-    .venv/bin/python -m pipeline.bench --only scale
+    .venv/bin/python -m bench --only scale
 
 In one run:
 1. Build the real package (`--force`, fixed date, SITE_URL set to the local address the
@@ -21,7 +21,7 @@ In one run:
 6. Lighthouse (mobile) on enforcement/, blacklist/ and the heaviest enterprise page, median of
    3 runs; a run past LIGHTHOUSE_TIMEOUT_S is killed and recorded as timed out (a finding).
 
-The scale package and its date shift: pipeline/bench_scale_package.py.
+The scale package and its date shift: bench/scale_package.py.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline import paths
-from pipeline.bench_scale_package import (  # noqa: F401  (tests/test_bench_scale.py reads them here)
+from bench.scale_package import (  # noqa: F401  (tests/test_bench_scale.py reads them here)
     BLACKLIST,
     BUILD_DATE,
     FOLDER,
@@ -53,6 +52,7 @@ from pipeline.bench_scale_package import (  # noqa: F401  (tests/test_bench_scal
     scale_package,
     scale_penalties,
 )
+from pipeline import paths
 
 if str(paths.ROOT) not in sys.path:  # tests/fictional.py and tests/browser.py
     sys.path.insert(0, str(paths.ROOT))
@@ -90,7 +90,7 @@ def _site_stage(stdout: str) -> tuple[float | None, int | None]:
 
 
 def _build(package: Path, out: Path, env: dict, *, force: bool, demo: bool) -> dict:
-    from pipeline.bench import run_measured
+    from bench import run_measured
 
     cmd = [sys.executable, "-m", "pipeline", "build", str(package), "--out", str(out), "--date", BUILD_DATE.isoformat()]
     cmd += ["--force"] if force else []
@@ -200,13 +200,13 @@ def _mark(ok: bool | None) -> str:
 
 
 def section_scale() -> str:
-    from pipeline.bench_site import (
+    from bench.site import (
         CATEGORIES,
         CHROME_FLAGS,
         LIGHTHOUSE_TIMEOUT_S,
         lighthouse_page,
     )
-    from pipeline.bench_site import RUNS as LIGHTHOUSE_RUNS
+    from bench.site import RUNS as LIGHTHOUSE_RUNS
     from tests.browser import launch_chromium, serve_directory
 
     port = _free_port()
@@ -286,7 +286,7 @@ def section_scale() -> str:
     lh: dict[str, dict] = {}
     with serve_directory(site, port=port, gzip=True), tempfile.TemporaryDirectory() as tmp:
         for p in lh_pages:
-            lh[p] = lighthouse_page(site_url + p, Path(tmp))  # pipeline/bench_site.py
+            lh[p] = lighthouse_page(site_url + p, Path(tmp))  # bench/site.py
             print(f"  lighthouse {p or 'home'}: {len(lh[p]['runs'])} runs {lh[p]['stopped']}", flush=True)
 
     # 7. the tables
@@ -434,7 +434,7 @@ categories; SEO is judged without `is-crawlable`, which the demo's `noindex` fai
 
 {chr(10).join(lh_notes)}
 
-Reproduce: `.venv/bin/python -m pipeline.bench --only scale` (about {max(1, round((time.perf_counter() - t) / 60))} min here; needs
+Reproduce: `.venv/bin/python -m bench --only scale` (about {max(1, round((time.perf_counter() - t) / 60))} min here; needs
 Debian `chromium` and `npm ci` for Lighthouse). The generator alone: `tests/test_bench_scale.py`.
 """
 

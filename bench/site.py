@@ -1,6 +1,6 @@
 """make bench, section "site": what the public site weighs on a phone, and Lighthouse.
 
-    .venv/bin/python -m pipeline.bench --only site
+    .venv/bin/python -m bench --only site
 
 1. Build the real package (fixed date) into build/bench/site-build, with SITE_URL set to
    the address the site is then served from, so canonical and og: URLs are the served ones.

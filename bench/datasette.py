@@ -518,7 +518,7 @@ schema lookups once for the immutable database; the visitor's own SQL and expres
 own, each running them in a sandbox process that is killed past the time limit, with bounded memory and results, the
 time limit enforced by a watchdog and interrupted cursors freed in their own thread; httptools and uvloop.
 
-Reproduce: `.venv/bin/python -m pipeline.bench --only datasette` (needs `wrk`: `apt-get install wrk`).
+Reproduce: `.venv/bin/python -m bench --only datasette` (needs `wrk`: `apt-get install wrk`).
 """
 
 

@@ -1,6 +1,6 @@
 """make bench: measure what the issues set targets for, and write BENCHMARKS.md.
 
-    .venv/bin/python -m pipeline.bench [--rows N] [--only validate,build,...]
+    .venv/bin/python -m bench [--rows N] [--only validate,build,...]
 
 Sections (each writes its own part of BENCHMARKS.md; the others keep their last figures):
 - validate: 1,000,000 fictional penalties with known injected defects; `python -m pipeline
@@ -9,9 +9,12 @@ Sections (each writes its own part of BENCHMARKS.md; the others keep their last 
 - build: a full build of the real package, and a rebuild with nothing changed.
 - hostile: peak memory of ingest on a workbook with a stray cell at XFD1048576, a zip bomb
   and a million rows.
-Other sections (site weight, Lighthouse, Datasette load, the site at scale) are added by their modules.
+Other sections are their own modules: site.py (page weight, Lighthouse), datasette.py (Datasette
+under load), scale.py with scale_package.py (the site at a city's volume).
 
-Fictional inputs are generated under build/bench/ (never datasets/), seeded, and reused.
+The benchmarks are not part of the product (pipeline/ imports nothing from here) and may use the
+test helpers (tests/fictional.py, tests/browser.py).  Fictional inputs are generated under
+build/bench/ (never datasets/), seeded, and reused.
 """
 
 from __future__ import annotations
@@ -58,7 +61,13 @@ def run_measured(cmd: list[str], env: dict | None = None, cpu: list | None = Non
 def bench_package(rows: int) -> tuple[Path, list]:
     """A one-resource package (the penalties schema) over `rows` fictional rows with defects."""
     sys.path.insert(0, str(paths.ROOT))
-    from tests.fictional import PENALTY_FIELDS, apply_defects, penalty_rows, plan_defects, write_csv
+    from tests.fictional import (
+        PENALTY_FIELDS,
+        apply_defects,
+        penalty_rows,
+        plan_defects,
+        write_csv,
+    )
 
     folder = BENCH / f"penalties-{rows}"
     csv_path = folder / "penalties.csv"
@@ -143,7 +152,7 @@ at known rows (`build/bench/penalties-{rows}/defects.json`), validated against t
 Commands timed (each in a fresh process; peak memory is the child's maximum RSS):
 `BUILD_DATE=2026-11-28 .venv/bin/python -m pipeline validate build/bench/penalties-{rows}/datapackage.json --no-report` and
 `.venv/bin/frictionless validate --json build/bench/penalties-{rows}/datapackage.json`.
-Reproduce: `.venv/bin/python -m pipeline.bench --only validate` (generates the input on first run, about 25 s).
+Reproduce: `.venv/bin/python -m bench --only validate` (generates the input on first run, about 25 s).
 """
 
 
@@ -164,7 +173,7 @@ def section_build() -> str:
 | rebuild with nothing changed | **{noop_s:.2f} s** | < 2 s |
 
 Commands timed: `BUILD_DATE=2026-11-28 .venv/bin/python -m pipeline build --out build/bench/build-real`, twice (the
-second finds every input unchanged). Reproduce: `.venv/bin/python -m pipeline.bench --only build`.
+second finds every input unchanged). Reproduce: `.venv/bin/python -m bench --only build`.
 """
 
 
@@ -203,7 +212,7 @@ def section_hostile() -> str:
 Before the streaming reader, openpyxl's full load took the stray-cell and zip-bomb files past 6 GB, and the
 million rows 145 s and 4.4 GB. Each run is `.venv/bin/python -m pipeline ingest FILE --into penalties --dry-run` in a
 fresh process (peak memory is the child's maximum RSS, DuckDB's validation included where rows get that far); the files
-are built by `tests/fixtures/ingest/hostile.py` under `build/bench/hostile/`. Reproduce: `.venv/bin/python -m pipeline.bench --only hostile`.
+are built by `tests/fixtures/ingest/hostile.py` under `build/bench/hostile/`. Reproduce: `.venv/bin/python -m bench --only hostile`.
 """
 
 
@@ -217,7 +226,7 @@ def write(sections: dict[str, str]) -> None:
     parts.update(sections)
     head = f"""# Benchmarks
 
-Measured by `make bench` (`.venv/bin/python -m pipeline.bench`); each section says what it ran.
+Measured by `make bench` (`.venv/bin/python -m bench`); each section says what it ran.
 Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}.
 Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Figures vary a few percent between runs on a shared machine.
 
@@ -227,7 +236,7 @@ Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Figures vary a f
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--only", default="", help="comma-separated sections (default: all)")
     args = parser.parse_args(argv)
@@ -248,13 +257,6 @@ def available() -> dict:
     import importlib
 
     # page weight and Lighthouse, Datasette load, the site at a city's volume
-    for module in ("pipeline.bench_site", "pipeline.bench_datasette", "pipeline.bench_scale"):
-        try:
-            sections.update(importlib.import_module(module).SECTIONS)
-        except ModuleNotFoundError:
-            pass
+    for module in ("bench.site", "bench.datasette", "bench.scale"):
+        sections.update(importlib.import_module(module).SECTIONS)
     return sections
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
