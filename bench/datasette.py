@@ -63,7 +63,7 @@ def bench_database(rows: int = 1_000_000) -> Path:
     from pipeline.demo import make_demo_package
     from pipeline.export import table_schemas, write_sqlite
     from pipeline.models import run_models
-    from pipeline.release import releases_table
+    from pipeline.history import releases_table
     from pipeline.validate import validate_package
 
     folder = BENCH / f"datasette-{rows}"

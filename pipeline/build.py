@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config, paths
+from pipeline.history import HistoryMissing, previous_package, releases_table
 from pipeline.validate import build_date as default_build_date
 from pipeline.validate import print_report, validate_package, write_report
 
@@ -143,7 +144,6 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
                 release: dict | None) -> None:
     from pipeline.export import export_all
     from pipeline.models import run_models
-    from pipeline.release import HistoryMissing, previous_package, releases_table
 
     con = duckdb.connect(str(staging / "warehouse.duckdb"))
     con.execute("SET enable_progress_bar = false")

@@ -60,7 +60,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from pipeline.ingest.run import main as ingest_main
+    from pipeline.ingest import main as ingest_main
 
     return ingest_main(args)
 

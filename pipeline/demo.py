@@ -2,7 +2,7 @@
 
 The demo package is a copy of datasets/ whose empty penalty and blacklist tables are
 filled from demo/ (the fictional fixtures), and into which the maintainer's flow for new
-documents is run with the real commands: `source add` registers fictional statistical
+documents is run as a maintainer runs it: `source add` registers fictional statistical
 bulletins for 2016-2020, a fictional yearbook revising a 2020 figure and a fictional
 successor plan; `ingest --into observations` and `ingest --into targets` bring in their
 figures and targets.  Every fictional document says 示例（虚构） in its title and text.
@@ -44,24 +44,30 @@ def make_demo_package(dest: Path) -> Path:
 
 
 def add_fictional_documents(package: Path) -> None:
-    """Register the fictional documents and ingest their figures with the commands a
-    maintainer runs (python -m pipeline source add / ingest), into `package`.  The sheets
-    are copied beside the package first: ingest writes its report next to its input."""
-    from pipeline.cli import main
+    """Register the fictional documents and ingest their figures as a maintainer would, into
+    `package`: through the functions `python -m pipeline source add` and `ingest` run with their
+    parsed arguments (sources_add.main, ingest.main), so the demo prints what they print.
+    The sheets are copied beside the package first: ingest writes its report next to its input."""
+    from argparse import Namespace
 
+    from pipeline.ingest import main as ingest
+    from pipeline.sources_add import main as source_add
+
+    descriptor = str(package / "datapackage.json")  # what the commands' PACKAGE argument becomes
     inputs = package.parent / (package.name + "-inputs")
     if inputs.exists():
         shutil.rmtree(inputs)
     inputs.mkdir(parents=True)
     for file, source_id, title, kind, date in DEMO_SOURCES:
         issuer = "示例（虚构）南昌市" if kind == "plan" else DEMO_ISSUER
-        code = main(["source", "add", str(FIGURES / file), "--id", source_id, "--title", title, "--kind", kind,
-                     "--issuer", issuer, "--date", date, "--package", str(package)])
+        code = source_add(Namespace(file=str(FIGURES / file), id=source_id, title=title, kind=kind, issuer=issuer,
+                                    date=date, url=None, retrieved=None, package=descriptor))
         if code:
             raise RuntimeError(f"demo: source add {file} failed ({code})")
     for sheet, into in (("observations.csv", "observations"), ("targets.csv", "targets")):
         shutil.copyfile(FIGURES / sheet, inputs / sheet)
-        code = main(["ingest", str(inputs / sheet), "--into", into, "--package", str(package)])
+        code = ingest(Namespace(file=str(inputs / sheet), into=into, package=descriptor, date=None, dry_run=False,
+                                sheet=None))
         if code:
             raise RuntimeError(f"demo: ingest {sheet} --into {into} failed ({code}); see the report beside "
                                f"{inputs / sheet}")

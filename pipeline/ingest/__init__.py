@@ -18,6 +18,28 @@ write.py      atomic writes (a full disk changes nothing), formula-safe CSV for 
               which quarantine file is this tool's
 """
 
-from pipeline.ingest.run import TARGETS, Outcome, ingest, summary
+import datetime as dt
+import sys
+from pathlib import Path
 
-__all__ = ["TARGETS", "Outcome", "ingest", "summary"]
+from pipeline import paths
+from pipeline.ingest.figures import ingest_figures
+from pipeline.ingest.run import FIGURES, TARGETS, Outcome, ingest_records, summary
+
+
+def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.date | None = None,
+           dry_run: bool = False, sheet: str | None = None) -> Outcome:
+    """Ingest `path` into `into`: agency records (run.py) or figures quoted from a source (figures.py)."""
+    take = ingest_figures if into in FIGURES else ingest_records
+    return take(path, into, package, on_date=on_date, dry_run=dry_run, sheet=sheet)
+
+
+def main(args) -> int:
+    """python -m pipeline ingest, with its parsed arguments."""
+    on_date = dt.date.fromisoformat(args.date) if args.date else None
+    out = ingest(Path(args.file), args.into, Path(args.package), on_date=on_date, dry_run=args.dry_run, sheet=args.sheet)
+    print(summary(out, Path(args.package)), file=sys.stdout if not out.error else sys.stderr)
+    return out.exit_code
+
+
+__all__ = ["TARGETS", "Outcome", "ingest", "main", "summary"]

@@ -16,14 +16,13 @@ row of names are all common) and maps every column:
 from __future__ import annotations
 
 import re
-import string
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ingest.read import Sheet
+from pipeline.ingest.read import Sheet, column_letter
 
 HEADERS_TOML = Path(__file__).with_name("headers.toml")
 SCAN_ROWS = 15  # a header block never starts lower than this
@@ -105,16 +104,6 @@ def aliases(resource: str, schema_fields: list[dict]) -> Aliases:
     ignore = {norm(n) for n in section.get("ignore", [])}
     personal = {norm(n) for n in cfg.get("personal", {}).get("headers", [])}
     return Aliases(resource, by_name, ignore, personal, examples)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = string.ascii_uppercase[rem] + out
-    return out
 
 
 @dataclass

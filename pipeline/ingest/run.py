@@ -44,7 +44,6 @@ import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -460,14 +459,10 @@ def attribute(report, resource: str, n_existing: int, batch: list[Candidate], he
 # ---------------------------------------------------------------------------
 
 
-def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.date | None = None,
+def ingest_records(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.date | None = None,
            dry_run: bool = False, sheet: str | None = None) -> Outcome:
     from pipeline.validate import build_date
 
-    if into in FIGURES:
-        from pipeline.ingest.figures import ingest_figures
-
-        return ingest_figures(path, into, package, on_date=on_date, dry_run=dry_run, sheet=sheet)
     # -- load inputs -----------------------------------------------------------
     # The input as the clerk named it (absolute, symbolic links kept): its quarantine file
     # goes beside that name, where the clerk will look, not beside the link's target.
@@ -745,11 +740,4 @@ def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str
     return "\n".join(lines)
 
 
-def main(args) -> int:
-    on_date = dt.date.fromisoformat(args.date) if args.date else None
-    out = ingest(Path(args.file), args.into, Path(args.package), on_date=on_date, dry_run=args.dry_run, sheet=args.sheet)
-    print(summary(out, Path(args.package)), file=sys.stdout if not out.error else sys.stderr)
-    return out.exit_code
-
-
-__all__ = ["TARGETS", "Outcome", "ingest", "main", "summary"]
+__all__ = ["FIGURES", "TARGETS", "Outcome", "ingest_records", "summary"]

@@ -22,9 +22,6 @@ from pipeline.validate.personal import WITHHELD
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
-ORG_CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
 # Tables every column of which is scanned for ID and phone numbers: the free text in the
 # one SQL pass (text_checks), the identifier columns once per distinct value
 # (identifier_errors), each through personal.finding.  No column is exempt: an ID number
@@ -32,17 +29,6 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
-
-
-def org_code_ok(code: str) -> bool:
-    """GB 11714 check on the 9 characters at USCC positions 9-17."""
-    try:
-        total = sum(ORG_CODE_CHARS.index(ch) * w for ch, w in zip(code[:8], ORG_CODE_WEIGHTS))
-    except ValueError:
-        return False
-    check = 11 - total % 11
-    expected = {10: "X", 11: "0"}.get(check, str(check))
-    return code[8] == expected
 
 
 def identifier_columns(table: Table) -> set[str]:
@@ -69,13 +55,13 @@ def identifier_errors(con, table: Table) -> list[ValidationError]:
             if name == "registration_no":
                 continue  # 13- or 15-digit numbers: no check character every issuer used
             if name == "org_code":
-                if not org_code_ok(v.replace("-", "")):
+                if not personal.org_code_ok(v.replace("-", "")):
                     bad[v] = "org-code-check-digit"
             # stdnum's validate() insists on digits in positions 1-2, but GB 32100 allows
             # letters there (N2… for village collectives): check the character directly.
             elif uscc.calc_check_digit(v[:17]) != v[17]:
                 bad[v] = "uscc-check-digit"
-            elif not org_code_ok(v[8:17]):
+            elif not personal.org_code_ok(v[8:17]):
                 bad[v] = "uscc-org-code"
         if not bad:
             continue
@@ -550,7 +536,7 @@ def check_corrections(con, tables: dict[str, Table], previous: Path, errors: lis
                     f"nullstr='\x01', quote='\"', escape='\"', delim=',', auto_detect=false, "
                     f"columns=?)", [str(prev_path), {f["name"]: "VARCHAR" for f in res["schema"]["fields"]}])
         # A release record keeps the tables about people and enterprises as hashed cells
-        # (pipeline/release.py): then today's cells are hashed the same way to compare.
+        # (pipeline/history.py): then today's cells are hashed the same way to compare.
         hashed = bool(res.get("x-cells-hashed"))
         cell = (lambda c: f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE 'sha256:' || sha256({c}) END") if hashed else (lambda c: c)
         key = lambda alias: "concat_ws(', ', " + ", ".join(f"{alias}.{q(k)}" for k in pk) + ")"
