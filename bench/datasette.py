@@ -62,8 +62,8 @@ def bench_database(rows: int = 1_000_000) -> Path:
     from pipeline.datasette import write_build_files
     from pipeline.demo import make_demo_package
     from pipeline.export import table_schemas, write_sqlite
-    from pipeline.models import run_models
     from pipeline.history import releases_table
+    from pipeline.models import run_models
     from pipeline.validate import validate_package
 
     folder = BENCH / f"datasette-{rows}"
@@ -126,17 +126,11 @@ class Server:
         # up and stop the server.
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log, cwd=paths.ROOT)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=5).read()
-                return
-            except (urllib.error.URLError, OSError):
-                if self.proc.poll() is not None:
-                    self.log.seek(0)
-                    raise SystemExit(self.log.read().decode())
-                time.sleep(0.5)
-        raise SystemExit("datasette did not start")
+        try:
+            self.wait(port, self.proc)
+        except SystemExit as e:  # say why, from what the server wrote
+            self.log.seek(0)
+            raise SystemExit(f"{e}\n{self.log.read().decode()}") from None
 
     @staticmethod
     def wait(port: int, proc: subprocess.Popen) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ingest.read import Sheet, column_letter
+from pipeline.ingest.read import Sheet
 
 HEADERS_TOML = Path(__file__).with_name("headers.toml")
 SCAN_ROWS = 15  # a header block never starts lower than this
@@ -117,7 +117,9 @@ class Column:
 
     @property
     def letter(self) -> str:
-        return column_letter(self.index)
+        from openpyxl.utils.cell import get_column_letter
+
+        return get_column_letter(self.index + 1)
 
     @property
     def where(self) -> str:

@@ -34,7 +34,6 @@ import io
 import posixpath
 import re
 import stat
-import string
 import struct
 import zipfile
 import zlib
@@ -147,16 +146,6 @@ class Workbook:
     encoding: str | None = None  # CSV only: the codec used
     encoding_how: str = ""  # how it was decided, for the summary
     delimiter: str | None = None
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = string.ascii_uppercase[rem] + out
-    return out
 
 
 def read_file(path: Path, limits: Limits = LIMITS) -> Workbook:
@@ -301,7 +290,9 @@ def sniff_delimiter(text: str) -> str:
 
 def cell_ref(row: int, col: int) -> tuple[str, str]:
     """('B5 单元格', 'cell B5') for row 5, column index 1."""
-    ref = f"{column_letter(col)}{row}"
+    from openpyxl.utils.cell import get_column_letter
+
+    ref = f"{get_column_letter(col + 1)}{row}"
     return f"{ref} 单元格", f"cell {ref}"
 
 
