@@ -61,9 +61,10 @@ def bench_database(rows: int = 1_000_000) -> Path:
 
     from pipeline.datasette import write_build_files
     from pipeline.demo import make_demo_package
-    from pipeline.export import table_schemas, write_sqlite
+    from pipeline.export import write_sqlite
     from pipeline.history import releases_table
     from pipeline.models import run_models
+    from pipeline.registry import schemas as table_schemas
     from pipeline.validate import validate_package
 
     folder = BENCH / f"datasette-{rows}"

@@ -30,7 +30,7 @@ import duckdb
 
 from pipeline import config, paths
 from pipeline.history import HistoryMissing, previous_package, releases_table
-from pipeline.validate import build_date as default_build_date
+from pipeline.config import build_date as default_build_date
 from pipeline.validate import print_report, validate_package, write_report
 
 LINKS = ("warehouse.duckdb", "data", "site", "site-src", "datasette")
@@ -48,8 +48,8 @@ class StageFailed(Exception):
 
 
 def fingerprint(package: Path, on_date: dt.date, with_site: bool, out: Path) -> str:
-    h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}|{os.environ.get('SITE_URL')}|"
-                       f"{os.environ.get('DATASETTE_URL')}\n".encode())
+    h = hashlib.sha256(f"{on_date.isoformat()}|site={with_site}|{package.resolve()}|{config.get('SITE_URL')}|"
+                       f"{config.get('DATASETTE_URL')}\n".encode())
     files: set[Path] = set()
     for pattern in INPUT_GLOBS:
         files.update(p for p in paths.ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)

@@ -1,4 +1,9 @@
-"""python -m pipeline COMMAND: the project's one entry point."""
+"""python -m pipeline COMMAND: the project's one entry point.
+
+One convention for every command: the package is `--package PATH` (its datapackage.json or
+the folder holding it; default datasets/), which validate and build also take as their first
+argument; a build date is `--date YYYY-MM-DD` (default $BUILD_DATE, else today in China),
+parsed by config.date_argument; environment settings are declared in pipeline/config.py."""
 
 from __future__ import annotations
 
@@ -7,13 +12,37 @@ import csv
 import sys
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import config, paths
 
 
 def package_path(value: str) -> Path:
     """A package argument: its datapackage.json, or a folder holding one."""
     path = Path(value)
     return path / "datapackage.json" if path.is_dir() else path
+
+
+PACKAGE_HELP = "datapackage.json, or the folder holding it (default: datasets/)"
+
+
+def add_package(p: argparse.ArgumentParser, *, positional: bool = False) -> None:
+    """--package PATH; with `positional`, PATH may also come first (validate and build always took it so)."""
+    p.add_argument("--package", type=package_path, default=None, help=PACKAGE_HELP)
+    if positional:
+        p.add_argument("package_arg", nargs="?", type=package_path, default=None, metavar="PACKAGE",
+                       help="the same as --package")
+
+
+def add_date(p: argparse.ArgumentParser, help: str = "build date YYYY-MM-DD (default: $BUILD_DATE or today in China)") -> None:
+    p.add_argument("--date", type=config.date_argument, default=None, help=help)
+
+
+def resolve_package(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """args.package: --package or the positional PACKAGE (not two different ones), else datasets/."""
+    given = getattr(args, "package_arg", None)
+    if given is not None and args.package is not None and Path(given).resolve() != Path(args.package).resolve():
+        parser.error(f"PACKAGE {given} 与 --package {args.package} 不一致 / and --package name different packages")
+    if hasattr(args, "package"):
+        args.package = Path(args.package or given or paths.PACKAGE)
 
 
 def cmd_passages(args) -> int:
@@ -37,26 +66,20 @@ def cmd_source_add(args) -> int:
 def cmd_validate(args) -> int:
     from pipeline.validate import run_validation
 
-    report = run_validation(Path(args.package), report_dir=paths.BUILD / "reports" if args.report else None)
+    report = run_validation(args.package, on_date=args.date, report_dir=paths.BUILD / "reports" if args.report else None)
     return 0 if report.ok else 1
 
 
 def cmd_build(args) -> int:
-    import datetime as dt
-
     from pipeline.build import build
 
-    on_date = dt.date.fromisoformat(args.date) if args.date else None
-    return build(Path(args.package), Path(args.out), on_date=on_date, with_site=args.site, force=args.force, demo=args.demo)
+    return build(args.package, Path(args.out), on_date=args.date, with_site=args.site, force=args.force, demo=args.demo)
 
 
 def cmd_demo(args) -> int:
-    import datetime as dt
-
     from pipeline.demo import DEMO_OUT, run_demo
 
-    on_date = dt.date.fromisoformat(args.date) if args.date else None
-    return run_demo(Path(args.out) if args.out else DEMO_OUT, with_site=args.site, on_date=on_date)
+    return run_demo(Path(args.out) if args.out else DEMO_OUT, with_site=args.site, on_date=args.date)
 
 
 def cmd_ingest(args) -> int:
@@ -97,12 +120,9 @@ def cmd_datasette_metadata(args) -> int:
 
 
 def cmd_release(args) -> int:
-    import datetime as dt
-
     from pipeline.release import release
 
-    on_date = dt.date.fromisoformat(args.date) if args.date else None
-    return release(args.version, Path(args.package), Path(args.out), on_date=on_date)
+    return release(args.version, args.package, Path(args.out), on_date=args.date)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -125,21 +145,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["plan", "statistical_bulletin", "work_report", "evaluation", "other"],
                    help="kind of document (default: other)")
     p.add_argument("--retrieved", help="date this copy was retrieved, YYYY-MM-DD (default: empty, noted as not given)")
-    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
-                   help="datapackage.json to register in, or its folder (default: datasets/)")
+    add_package(p)
     p.set_defaults(func=cmd_source_add)
 
     p = sub.add_parser("validate", help="validate a Data Package (Frictionless + domain rules)")
-    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE), metavar="PACKAGE",
-                   help="datapackage.json, or the folder holding it (default: datasets/)")
+    add_package(p, positional=True)
+    add_date(p, "date for the date rules, YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.add_argument("--no-report", dest="report", action="store_false", help="do not write build/reports/validation.json")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="validate, build the warehouse, exports and site; publish atomically into build/")
-    p.add_argument("package", nargs="?", type=package_path, default=str(paths.PACKAGE), metavar="PACKAGE",
-                   help="datapackage.json, or the folder holding it (default: datasets/)")
+    add_package(p, positional=True)
     p.add_argument("--out", default=str(paths.BUILD), help="output directory (default: build/)")
-    p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    add_date(p)
     p.add_argument("--no-site", dest="site", action="store_false", help="skip the static site")
     p.add_argument("--force", action="store_true", help="rebuild even when no input changed")
     p.add_argument("--demo", action="store_true", help="label every page as fictional demo data")
@@ -147,7 +165,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build the demo from the fictional fixtures into build-demo/")
     p.add_argument("--out", help="output directory (default: build-demo/)")
-    p.add_argument("--date", help="build date YYYY-MM-DD")
+    add_date(p)
     p.add_argument("--no-site", dest="site", action="store_false")
     p.set_defaults(func=cmd_demo)
 
@@ -156,9 +174,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--into", required=True, choices=["penalties", "blacklist", "campaign", "observations", "targets"],
                    help="target dataset (observations, targets: figures quoted from a registered source)")
     p.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
-    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
-                   help="datapackage.json to ingest into, or its folder (default: datasets/)")
-    p.add_argument("--date", help="date for the date rules, YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    add_package(p)
+    add_date(p, "date for the date rules, YYYY-MM-DD (default: $BUILD_DATE or today in China)")
     p.add_argument("--sheet", help="Excel sheet to read (default: the one whose header matches best)")
     p.set_defaults(func=cmd_ingest)
 
@@ -186,24 +203,30 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("release", help="build and record a versioned release in datasets/releases/VERSION (commit it)")
     p.add_argument("version", metavar="VERSION", help="must equal the version in datapackage.json")
-    p.add_argument("--package", type=package_path, default=str(paths.PACKAGE),
-                   help="datapackage.json, or the folder holding it (default: datasets/)")
+    add_package(p)
     p.add_argument("--out", default=str(paths.BUILD))
-    p.add_argument("--date", help="build date YYYY-MM-DD (default: $BUILD_DATE or today in China)")
+    add_date(p)
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("commands", help="print this command list as README shows it (--write: update README.md)")
+    p = sub.add_parser("commands", help="print this command list and the settings as README shows them (--write: update README.md)")
     p.add_argument("--write", action="store_true", help="rewrite the list in README.md")
     p.set_defaults(func=cmd_commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    return args.func(args)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    resolve_package(parser, args)
+    try:
+        return args.func(args)
+    except config.BadDate as e:  # $BUILD_DATE: read only when a command needs the date
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
 
 
 README_START, README_END = "<!-- commands: python -m pipeline commands --write -->", "<!-- /commands -->"
+SETTINGS_START, SETTINGS_END = "<!-- settings: python -m pipeline commands --write -->", "<!-- /settings -->"
 
 
 def command_list() -> str:
@@ -230,15 +253,23 @@ def readme_block() -> str:
     return f"{README_START}\n```sh\n{command_list()}\n```\n{README_END}"
 
 
+def settings_block() -> str:
+    """The environment settings (pipeline/config.py's SETTINGS) as README lists them."""
+    return f"{SETTINGS_START}\n{config.settings_list()}\n{SETTINGS_END}"
+
+
 def cmd_commands(args) -> int:
     if not args.write:
-        print(command_list())
+        print(command_list() + "\n\n# settings (environment variables)\n" + config.settings_list())
         return 0
     readme = paths.ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    start, end = text.index(README_START), text.index(README_END) + len(README_END)
-    readme.write_text(text[:start] + readme_block() + text[end:], encoding="utf-8")
-    print(f"{readme}: command list rewritten")
+    for (first, last), block in (((README_START, README_END), readme_block()),
+                                 ((SETTINGS_START, SETTINGS_END), settings_block())):
+        start, end = text.index(first), text.index(last) + len(last)
+        text = text[:start] + block + text[end:]
+    readme.write_text(text, encoding="utf-8")
+    print(f"{readme}: command list and settings rewritten")
     return 0
 
 

@@ -15,74 +15,14 @@ import zipfile
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from pipeline.paths import SQL
+from pipeline import registry
+from pipeline.registry import INDEXED_COLUMNS, SEARCH, TABLES
 
 DB_NAME = "safety"  # Datasette serves it at /safety
 BASENAME = "nanchang-work-safety"
 FIXED_TIME = dt.datetime(2020, 1, 1)
 XLSX_MAX_ROWS = 1_000_000  # timestamps inside xlsx and zip: content, not clock, decides bytes
-
-# (published name, relation in the warehouse, where its schema is described)
-PUBLIC_TABLES: list[tuple[str, str, str]] = [
-    ("indicator_status", "indicator_status", "mart"),
-    ("series", "series", "mart"),
-    ("data_gaps", "data_gaps", "mart"),
-    ("target_levels_2020", "target_levels_2020", "mart"),
-    ("sources", "stg_sources", "package"),
-    ("plans", "stg_plans", "package"),
-    ("indicators", "stg_indicators", "package"),
-    ("observations", "stg_observations", "package"),
-    ("baseline_links", "stg_baseline_links", "package"),
-    ("campaign_results", "stg_campaign_results", "package"),
-    ("commitments", "stg_commitments", "package"),
-    ("enforcement_results", "enforcement_results", "mart"),
-    ("penalty_stats", "penalty_stats", "mart"),
-    ("penalties", "penalties_public", "package"),
-    ("blacklist", "blacklist_public", "package"),
-    ("legal_references", "stg_legal_references", "package"),
-    ("blacklist_takedowns", "blacklist_takedowns", "mart"),
-    ("corrections", "stg_corrections", "package"),
-    ("releases", "releases", "mart"),
-    ("passages", "stg_passages", "package"),
-]
-
-# Columns worth an index in SQLite (facets, joins, filters journalists use).
-INDEXED = {"party_name", "indicator_id", "plan", "status", "kind", "passage_id", "year", "measure", "source", "party_category",
-           "penalty_category", "decision_date", "authority", "uscc", "regime", "listing_date", "display_until",
-           "removal_date", "decision_year", "taken_down_on", "topic_zh"}
-# Datasette's default order of a table page: ("sort" | "sort_desc", column).  Tables not listed keep
-# their primary key order.
-SORTS = {
-    "observations": ("sort", "indicator_id"),
-    "campaign_results": ("sort", "seq"),
-    "commitments": ("sort", "seq"),
-    "enforcement_results": ("sort", "year"),
-    "penalties": ("sort_desc", "decision_date"),
-    "blacklist": ("sort_desc", "listing_date"),
-    "blacklist_takedowns": ("sort_desc", "taken_down_on"),
-    "passages": ("sort", "seq"),
-    "corrections": ("sort_desc", "date"),
-    "releases": ("sort_desc", "release_date"),
-}
-# Text searched with SQLite FTS5 through Datasette's ?_search=.  Chinese has no spaces between
-# words, and stock SQLite has no tokenizer for it: the index holds each run of letters and digits
-# as overlapping pairs of characters (pipeline/datasette/plugins/chinese_search.py says why and
-# how queries are written), so words of one, two or more characters are found.
-FTS = {
-    "indicator_status": ["name_zh", "name_en", "summary_zh"],
-    "indicators": ["name_zh", "name_en", "definition_zh"],
-    "observations": ["quote", "note_zh"],
-    "commitments": ["topic_zh", "subject_zh", "commitment_zh", "commitment_en", "quote"],
-    "campaign_results": ["measure_zh", "measure_en", "quote"],
-    "penalties": ["party_name", "violation_type", "violation_facts", "penalty_content", "authority", "legal_basis"],
-    "blacklist": ["enterprise_name", "listing_situation", "deciding_authority", "legal_basis"],
-    "passages": ["text", "locator_zh"],
-    "sources": ["title", "issuer", "document_number", "note_zh"],
-    "corrections": ["reason_zh", "record_key", "requested_by"],
-    "legal_references": ["document_number", "title_zh", "issuing_body", "provisions_zh"],
-}
 
 
 def datasette_orders(name: str, pk: list[str]) -> tuple[str, str] | None:
@@ -91,10 +31,11 @@ def datasette_orders(name: str, pk: list[str]) -> tuple[str, str] | None:
     if not pk:
         return None
     pks = ", ".join(pk)  # plain names: Datasette's escape_sqlite leaves them as they are
-    if name not in SORTS:
+    sort = TABLES[name].sort
+    if sort is None:
         return pks, pks
-    key, column = SORTS[name]
-    first = f"{column} desc" if key == "sort_desc" else column
+    direction, column = sort
+    first = f"{column} desc" if direction == "desc" else column
     return first, f"{first}, {pks}"
 
 
@@ -110,26 +51,6 @@ def _sqlite_order(name: str, pk: list[str]) -> str:
         column, _, desc = part.partition(" ")
         terms.append(f'"{column}" DESC NULLS LAST' if desc == "desc" else f'"{column}" ASC NULLS FIRST')
     return " ORDER BY " + ", ".join(terms)
-
-
-def mart_schema(name: str) -> dict:
-    return yaml.safe_load((SQL / "marts" / f"{name}.yml").read_text(encoding="utf-8"))
-
-
-def table_schemas(descriptor: dict) -> dict[str, dict]:
-    """Published name -> {title, title_en, description, schema} for every public table."""
-    by_name = {r["name"]: r for r in descriptor["resources"]}
-    out = {}
-    for name, _relation, kind in PUBLIC_TABLES:
-        if kind == "package":
-            r = by_name[name]
-            out[name] = {"title": r["title"], "title_en": r.get("title_en"), "description": r["description"], "schema": r["schema"]}
-        else:
-            m = mart_schema(name)
-            fields = [{k: v for k, v in f.items()} for f in m["fields"]]
-            out[name] = {"title": m["title"], "title_en": m.get("title_en"), "description": m["description"].strip(),
-                         "schema": {"fields": fields, "primaryKey": m.get("primaryKey", []), "missingValues": [""]}}
-    return out
 
 
 # A text cell that a spreadsheet would read as a formula: =, +, - or @ first (or a tab or
@@ -165,11 +86,12 @@ def sha256(path: Path) -> str:
 def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, package_dir: Path, out: Path, build_date: dt.date) -> dict:
     """Write every export under `out`; returns the output datapackage descriptor.  The source
     texts (sources.path, relative to package_dir) are copied to out/source/ as they are."""
-    schemas = table_schemas(descriptor)
+    schemas = registry.schemas(descriptor)
     for sub in ("csv", "csv-excel", "json", "parquet", "source"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, relation, _ in PUBLIC_TABLES:
+    for name, table in TABLES.items():
+        relation = table.relation
         fields = schemas[name]["schema"]["fields"]
         text_sql = _select(con, relation, fields, for_text=True)
         typed_sql = _select(con, relation, fields, for_text=False)
@@ -204,11 +126,12 @@ def write_xlsx(con, schemas: dict, descriptor: dict, path: Path, build_date: dt.
     readme = wb.add_worksheet("说明")
     lines = [descriptor["title"], descriptor.get("title_en", ""), "", f"数据日期 / build date: {build_date}",
              f"许可 / licence: {descriptor['licenses'][0]['name']}", "", "工作表 / sheets:"]
-    lines += [f"{name}: {schemas[name]['title']} / {schemas[name].get('title_en') or ''}" for name, _, _ in PUBLIC_TABLES]
+    lines += [f"{name}: {schemas[name]['title']} / {schemas[name].get('title_en') or ''}" for name in TABLES]
     for i, line in enumerate(lines):
         readme.write(i, 0, line, bold if i == 0 else None)
     readme.set_column(0, 0, 90)
-    for name, relation, _ in PUBLIC_TABLES:
+    for name, table in TABLES.items():
+        relation = table.relation
         fields = schemas[name]["schema"]["fields"]
         ws = wb.add_worksheet(name[:31])
         for j, f in enumerate(fields):
@@ -244,7 +167,8 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
     if path.exists():
         path.unlink()
     db = sqlite3.connect(path)
-    for name, relation, _ in PUBLIC_TABLES:
+    for name, table in TABLES.items():
+        relation = table.relation
         schema = schemas[name]["schema"]
         fields = schema["fields"]
         pk = schema.get("primaryKey") or []
@@ -255,7 +179,7 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
         marks = ", ".join("?" for _ in fields)
         db.executemany(f'INSERT INTO "{name}" VALUES ({marks})', [tuple(_sqlite_value(v) for v in r) for r in rows])
         for f in fields:
-            if f["name"] in INDEXED and f["name"] not in pk[:1]:
+            if f["name"] in INDEXED_COLUMNS and f["name"] not in pk[:1]:
                 # Filtered penalty pages sort by decision date: a compound index serves both
                 # the filter and the order without sorting every matching row.
                 cols = f'"{f["name"]}", "decision_date"' if name == "penalties" and f["name"] != "decision_date" else f'"{f["name"]}"'
@@ -265,8 +189,8 @@ def write_sqlite(con, schemas: dict, path: Path, build_date: dt.date) -> None:
     db.commit()
     from pipeline.datasette.plugins import chinese_search
 
-    for name, columns in FTS.items():
-        write_search_index(db, name, columns, chinese_search)
+    for name, columns in SEARCH.items():
+        write_search_index(db, name, list(columns), chinese_search)
     db.commit()
     db.execute("ANALYZE")  # statistics let SQLite pick the compound indexes
     db.execute("VACUUM")
@@ -318,12 +242,12 @@ def output_package(con, descriptor: dict, schemas: dict, out: Path, build_date: 
         p = out / rel
         return {"path": rel, "bytes": p.stat().st_size, "hash": "sha256:" + sha256(p), **extra}
 
-    for name, _, _ in PUBLIC_TABLES:
+    for name in TABLES:
         s = schemas[name]
         resources.append({"name": name, "type": "table", "title": s["title"], "title_en": s.get("title_en"),
                           "description": s["description"], "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "rows": counts[name], **file_entry(f"csv/{name}.csv"), **own.get(name, {}), "schema": s["schema"]})
-    for name, _, _ in PUBLIC_TABLES:
+    for name in TABLES:
         for sub, (fmt, media, title) in FILE_FORMATS.items():
             ext = "csv" if sub == "csv-excel" else fmt
             resources.append({"name": f"{name}.{sub}", "type": "file", "title": f"{schemas[name]['title']}：{title}",

@@ -46,7 +46,7 @@ from pipeline.history import (
     release_row,
     releases_dir,
 )
-from pipeline.validate import build_date
+from pipeline.config import build_date
 
 
 def _write_hashed(src: Path, dest: Path) -> None:

@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import config, paths
 from pipeline.datasette import (
     INSPECT_NAME,
     METADATA_JSON,
@@ -142,8 +142,8 @@ def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: 
         print(f"✗ 缺少 / missing: {', '.join(map(str, missing))}\n  先构建 / build first: make build"
               + (" (or: python -m pipeline demo)" if demo else ""), file=sys.stderr)
         return 2
-    site = site_url or os.environ.get("SITE_URL") or f"http://localhost:{site_port}/"
-    dsurl = datasette_url or os.environ.get("DATASETTE_URL") or f"http://localhost:{datasette_port}/"
+    site = site_url or config.get("SITE_URL") or f"http://localhost:{site_port}/"
+    dsurl = datasette_url or config.get("DATASETTE_URL") or f"http://localhost:{datasette_port}/"
 
     stop = threading.Event()
     received: list[int] = []

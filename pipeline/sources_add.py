@@ -42,7 +42,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline import paths
+from pipeline import config, paths
 from pipeline.ingest.read import EncodingError, decode
 from pipeline.ingest.write import WriteError, atomic_write
 from pipeline.source import split_passages
@@ -52,7 +52,6 @@ MAX_BYTES = 20 * 2**20  # the longest work report or bulletin is well under 1 MB
 MAX_ID = 64
 MAX_LINE_FIELD = 300  # a title or issuer: one line, and not a paragraph pasted by mistake
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 KINDS = ("plan", "statistical_bulletin", "work_report", "evaluation", "other")
 NEXT = "python -m pipeline ingest 表格 --into observations"
 
@@ -265,13 +264,10 @@ def check_date(option: str, value: str | None, today: dt.date, path: Path) -> st
         return None
     value, zh = value.strip(), OPTIONS[option][0]
     try:
-        # fromisoformat alone would also take 20210301 and 2021-W09-1
-        day = dt.date.fromisoformat(value) if ISO_DATE.match(value) else None
-    except ValueError:
-        day = None
-    if day is None:
+        day = config.parse_date(value, f"--{option}")
+    except config.BadDate:
         raise Refused("date-invalid", f"登记 {path}：{zh}（--{option}）“{value}”不是有效日期；须写作 YYYY-MM-DD，如 2021-03-01",
-                      f"Registering {path}: --{option} '{value}' is not a valid date; write YYYY-MM-DD, e.g. 2021-03-01")
+                      f"Registering {path}: --{option} '{value}' is not a valid date; write YYYY-MM-DD, e.g. 2021-03-01") from None
     if day > today:
         raise Refused("date-future", f"登记 {path}：{zh}（--{option}）{value} 晚于今天（{today}）",
                       f"Registering {path}: --{option} {value} is after today ({today})")
@@ -398,7 +394,7 @@ def add_source(file: Path, source_id: str, title: str, *, issuer: str | None = N
                url: str | None = None, kind: str | None = None, retrieved: str | None = None,
                package: Path = paths.PACKAGE, on_date: dt.date | None = None) -> Outcome:
     """Register `file` as source `source_id` in `package` (its datapackage.json); raises Refused."""
-    from pipeline.validate import build_date
+    from pipeline.config import build_date
 
     file, package = Path(file), Path(package)
     package = package / "datapackage.json" if package.is_dir() else package

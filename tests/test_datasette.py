@@ -33,15 +33,14 @@ from pipeline.datasette import (
     DEFAULT_DATASETTE_URL,
     METADATA_JSON,
     SETTINGS,
-    TABLE_PAGES,
     datasette_command,
     inspect_data,
     load_queries,
     render_metadata,
     write_inspect_file,
 )
-from pipeline.datasette.metadata import ORDINALS, UNITS, dumps
-from pipeline.export import FTS, PUBLIC_TABLES
+from pipeline.datasette.metadata import dumps, table_page
+from pipeline.registry import SEARCH, TABLES
 
 BUILD_DATE = dt.date(2026, 11, 28)
 FICTIONAL = paths.DEMO
@@ -143,7 +142,7 @@ def canonical(row: dict) -> str:
 def public_tables(db: Path) -> list[str]:
     """Tables a user sees: everything but the full-text index and its shadow tables."""
     names = [r["name"] for r in rows_of(db, "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")]
-    fts = {f"{t}_fts" for t in FTS}
+    fts = {f"{t}_fts" for t in SEARCH}
     return [n for n in names if not any(n == f or n.startswith(f + "_") for f in fts)]
 
 
@@ -199,8 +198,10 @@ def test_every_numeric_column_has_a_unit_or_is_an_ordinal(demo_db):
     for name in public_tables(demo_db):
         numeric = {r["name"] for r in rows_of(demo_db, f'pragma table_info("{name}")') if r["type"] in ("INTEGER", "REAL")}
         booleans = {c for c, d in tables[name]["columns"].items() if "1 = 是 / true" in d}
-        assert set(UNITS.get(name, {})) | ORDINALS.get(name, set()) | booleans == numeric, name
-        for column in UNITS.get(name, {}):
+        table = TABLES.get(name)  # (build_info: a date and a version, no number)
+        units, ordinals = (table.units, table.ordinals) if table else ({}, set())
+        assert set(units) | ordinals | booleans == numeric, name
+        for column in units:
             assert "单位 / unit:" in tables[name]["columns"][column]
 
 
@@ -208,7 +209,7 @@ def test_metadata_links_back_to_the_site_and_source(demo_db):
     meta = render_metadata(site="https://data.example.org/nanchang/", dsurl="https://query.example.org/")
     db = meta["databases"]["safety"]
     for name, table in db["tables"].items():
-        assert table["about_url"] == "https://data.example.org/nanchang/" + TABLE_PAGES[name]
+        assert table["about_url"] == "https://data.example.org/nanchang/" + table_page(name)
         assert table["source_url"].startswith("https://data.example.org/nanchang/")
     for query in db["queries"].values():
         assert query["about_url"].startswith("https://data.example.org/nanchang/")
@@ -737,7 +738,7 @@ def test_links_from_the_site_into_datasette(monkeypatch):
         "http://localhost:8001/safety/blacklist_on_date.json?date=2026-11-28")
     assert re.fullmatch(r"http://localhost:8001/safety/enforcement_lookup\?year=2015&measure=%E5%81%9C.*",
                         query_url("enforcement_lookup", year=2015, measure="停产整顿"))
-    assert set(TABLE_PAGES) == {t for t, _, _ in PUBLIC_TABLES} | {"build_info"}
+    assert set(render_metadata()["databases"]["safety"]["tables"]) == {*TABLES, "build_info"}
 
 
 # ---------------------------------------------------------------------------
@@ -748,7 +749,7 @@ def _contains(db: Path, table: str, query: str) -> set:
     """The truth for ?_search=: rows where every term is a substring of a searched column."""
     from pipeline.datasette.plugins.chinese_search import normalize
 
-    cols = FTS[table]
+    cols = SEARCH[table]
     terms = [normalize(t) for t in query.split()]
     return {r["rowid"] for r in rows_of(db, f"select rowid, {', '.join(cols)} from {table}")
             if all(any(t in normalize(r[c] or "") for c in cols) for t in terms)}

@@ -16,7 +16,8 @@ import pytest
 
 from pipeline import paths
 from pipeline.datasette.plugins import chinese_search as cs
-from pipeline.export import FTS, write_search_index
+from pipeline.export import write_search_index
+from pipeline.registry import SEARCH
 
 PLAN_TEXT = (paths.DATASETS / "source").glob("*.txt")
 
@@ -59,7 +60,7 @@ def plan_lines():
 def penalties():
     from tests.fictional import penalty_rows
 
-    cols = FTS["penalties"]
+    cols = list(SEARCH["penalties"])
     return _db([tuple(r[c] for c in cols) for r in penalty_rows(1500, seed=3)], cols), cols
 
 
@@ -203,7 +204,7 @@ def ordered_penalties():
     newest first, then decision number), so rowid order is the order Datasette pages them in."""
     from tests.fictional import penalty_rows
 
-    cols = ["decision_number", "decision_date", "authority", *(c for c in FTS["penalties"] if c != "authority")]
+    cols = ["decision_number", "decision_date", "authority", *(c for c in SEARCH["penalties"] if c != "authority")]
     rows = sorted(penalty_rows(1500, seed=5), key=lambda r: r["decision_number"])
     rows.sort(key=lambda r: r["decision_date"], reverse=True)
     db = _db([tuple(r[c] for c in cols) for r in rows], cols)

@@ -27,7 +27,6 @@ from pipeline.datasette.config import (
 from pipeline.datasette.inspect import inspect_data, write_inspect_file
 from pipeline.datasette.metadata import (
     METADATA_JSON,
-    TABLE_PAGES,
     load_queries,
     render_metadata,
     write_metadata,
@@ -49,6 +48,6 @@ def write_build_files(out_dir: Path, db: Path, descriptor: dict | None = None, d
 
 __all__ = [
     "DEFAULT_DATASETTE_URL", "DEFAULT_SITE_URL", "INSPECT_NAME", "METADATA_JSON", "METADATA_NAME", "PLUGINS_DIR",
-    "SETTINGS", "TABLE_PAGES", "datasette_command", "datasette_url", "inspect_data", "load_queries", "query_url",
+    "SETTINGS", "datasette_command", "datasette_url", "inspect_data", "load_queries", "query_url",
     "render_metadata", "site_url", "table_url", "write_build_files", "write_inspect_file", "write_metadata",
 ]

@@ -1,10 +1,11 @@
 """Datasette metadata rendered from the package descriptor, the mart YAML and queries.yml.
 
 Table and column titles and descriptions come from datasets/datapackage.json (package
-tables) and pipeline/sql/marts/*.yml (marts), through pipeline.export.table_schemas,
+tables) and pipeline/sql/marts/*.yml (marts), through pipeline.registry.schemas,
 the same function that decides what safety.db contains: metadata cannot describe a
-column the database lacks, or miss one it has.  This module adds only what is
-Datasette's: units, facets, sorts, full-text search, links to the site, saved queries.
+column the database lacks, or miss one it has.  The table's units, facets,
+sort, full-text columns and page come from pipeline/registry.yml; this module adds the links,
+the saved queries and Datasette's settings.
 
 The committed metadata.json (repository root) is this rendered without base URLs (so it
 links nowhere it cannot know); a build renders its own with $SITE_URL and $DATASETTE_URL,
@@ -23,120 +24,18 @@ import yaml
 
 from pipeline import paths
 from pipeline.datasette.config import HERE, datasette_url, site_url
-from pipeline.export import (
-    DB_NAME,
-    FTS,
-    PUBLIC_TABLES,
-    SORTS,
-    datasette_orders,
-    table_schemas,
-)
+from pipeline.export import DB_NAME, datasette_orders
+from pipeline.registry import SEARCH, TABLES
+from pipeline.registry import schemas as table_schemas
 
 METADATA_JSON = paths.ROOT / "metadata.json"
 QUERIES_YML = HERE / "queries.yml"
 
-# Site page (relative to the site's base URL) that presents each table.
-TABLE_PAGES = {
-    "indicator_status": "indicators/",
-    "series": "indicators/",
-    "data_gaps": "gaps/",
-    "target_levels_2020": "targets-13th/",
-    "indicators": "indicators/",
-    "observations": "indicators/",
-    "baseline_links": "targets-13th/",
-    "campaign_results": "enforcement/",
-    "commitments": "targets-13th/",
-    "enforcement_results": "enforcement/",
-    "legal_references": "blacklist/",
-    "penalty_stats": "enforcement/",
-    "penalties": "enforcement/",
-    "blacklist": "blacklist/",
-    "blacklist_takedowns": "blacklist/",
-    "passages": "source/",
-    "sources": "source/",
-    "plans": "",
-    "corrections": "changelog/",
-    "releases": "changelog/",
-    "build_info": "changelog/",
-}
 SOURCE_PAGE = "source/"  # the plan's text, one anchor per passage_id
 METHODOLOGY_PAGE = "methodology/"
-# Tables whose rows come from agencies' publications, not from the plan.
-AGENCY_TABLES = {"penalties", "blacklist", "blacklist_takedowns", "penalty_stats"}
-# Tables of national documents outside the plan (context, not figures of the plan).
-EXTERNAL_TABLES = {"legal_references"}
-# Tables that record this project's own work.
-PROJECT_TABLES = {"corrections", "releases", "build_info", "sources"}
-
-# Units of every numeric column ((zh, en)); "see unit" columns carry their unit per row.
-SEE_UNIT = ("见 unit 列", "see the unit column")
-YEAR = ("年（公历年份）", "calendar year")
-PERCENT = ("%", "percent")
-WAN = ("万元", "10,000 yuan")
-UNITS: dict[str, dict[str, tuple[str, str]]] = {
-    "indicator_status": {"baseline_year": YEAR, "baseline": SEE_UNIT, "target_year": YEAR, "target": SEE_UNIT,
-                         "reduction_pct": PERCENT, "actual": SEE_UNIT, "gap_to_target": SEE_UNIT,
-                         "gap_pct": PERCENT, "change_from_baseline": SEE_UNIT, "change_from_baseline_pct": PERCENT,
-                         "baseline_low": SEE_UNIT, "baseline_high": SEE_UNIT, "target_low": SEE_UNIT,
-                         "target_high": SEE_UNIT, "actual_low": SEE_UNIT, "actual_high": SEE_UNIT, "actual_year": YEAR,
-                         "progress_year": YEAR, "progress_value": SEE_UNIT,
-                         "progress_cagr_observed": ("比率（年均增长率，0.01 = 1%）", "ratio (annual growth, 0.01 = 1%)"),
-                         "progress_cagr_required": ("比率（年均增长率，0.01 = 1%）", "ratio (annual growth, 0.01 = 1%)"),
-                         "progress_ratio": ("比率（1 = 正好按所需速度）", "ratio (1 = exactly the required pace)")},
-    "target_levels_2020": {"reduction_pct": PERCENT, "base_year": YEAR, "target_year": YEAR,
-                           "baseline_value": SEE_UNIT, "target_level": SEE_UNIT, "target_level_low": SEE_UNIT,
-                           "target_level_high": SEE_UNIT},
-    "series": {"period_start": YEAR, "period_end": YEAR, "value": SEE_UNIT, "value_low": SEE_UNIT, "value_high": SEE_UNIT,
-               "sources_for_period": ("份", "sources")},
-    "data_gaps": {"target_year": YEAR, "baseline_year": YEAR, "decimals_needed": ("位小数", "decimals"),
-                  "actual": SEE_UNIT, "actual_low": SEE_UNIT, "actual_high": SEE_UNIT, "target": SEE_UNIT,
-                  "target_low": SEE_UNIT, "target_high": SEE_UNIT},
-    "observations": {"period_start": YEAR, "period_end": YEAR, "base_year": YEAR, "value": SEE_UNIT},
-    "baseline_links": {"baseline_year": YEAR},
-    "plans": {"start_year": YEAR, "end_year": YEAR, "base_year": YEAR},
-    "campaign_results": {"year": YEAR, "value": SEE_UNIT, "amount_yuan": ("元", "yuan")},
-    "commitments": {"value": SEE_UNIT, "due_year": YEAR},
-    "enforcement_results": {"year": YEAR, "value": SEE_UNIT},
-    "penalties": {"fine_amount_wan": WAN, "confiscation_amount_wan": WAN},
-    "penalty_stats": {"decision_year": YEAR, "decisions": ("件", "decisions"), "fines_wan": WAN},
-    "blacklist_takedowns": {"entries": ("条", "entries")},
-    "releases": {"rows_added": ("行", "rows"), "rows_removed": ("行", "rows"), "rows_changed": ("行", "rows")},
-    "passages": {"line_start": ("行（全文文件的行号）", "line of the text file"),
-                 "line_end": ("行（全文文件的行号）", "line of the text file"),
-                 "char_start": ("字符（Unicode 字符偏移）", "Unicode characters"),
-                 "char_end": ("字符（Unicode 字符偏移）", "Unicode characters")},
-}
-# Numeric columns that count positions or number things: no unit.
-ORDINALS: dict[str, set[str]] = {
-    "indicator_status": {"table_no", "table_row"},
-    "indicators": {"table_no", "table_row"},
-    "campaign_results": {"seq"},
-    "commitments": {"seq"},
-    "passages": {"seq", "chapter", "section", "item", "table_no", "table_row"},
-    "penalty_stats": {"amount_band"},
-}
-
-# Facets shown on a table page.  None on penalties: at millions of rows each facet is
-# a GROUP BY over the filtered rows on every request; ask for one with ?_facet=.
-FACETS = {
-    "indicator_status": ["plan", "status_zh", "progress_zh"],
-    "series": ["series_id", "source_id", "is_latest"],
-    "data_gaps": ["plan", "missing"],
-    "target_levels_2020": ["name_match"],
-    "indicators": ["plan", "unit", "period_kind"],
-    "observations": ["kind", "indicator_id", "unit"],
-    "baseline_links": ["name_match"],
-    "campaign_results": ["unit"],
-    "commitments": ["kind", "topic_zh"],
-    "enforcement_results": ["year", "source", "unit"],
-    "legal_references": ["verification", "issuing_body"],
-    "penalty_stats": ["decision_year", "penalty_category", "amount_range"],
-    "blacklist": ["regime", "deciding_authority"],
-    "blacklist_takedowns": ["reason_zh", "regime", "deciding_authority"],
-    "passages": ["source_id", "kind", "chapter"],
-    "sources": ["kind"],
-    "corrections": ["kind", "outcome", "resource", "requested_by"],
-}
+# build_info is Datasette's own table (the build date and version), not an export: it is
+# described here, beside the public tables of pipeline/registry.yml.
+BUILD_INFO_PAGE = "changelog/"
 
 # Answers kept in memory per Datasette process (the database is immutable).
 RESPONSE_CACHE = {"max_mb": 64, "max_entry_kb": 1024}
@@ -202,21 +101,28 @@ def _on_site(site: str | None, path: str) -> str | None:
     return site + path if site else None
 
 
+def table_page(name: str) -> str:
+    """The site page presenting a table (relative to the site's address; "" is the home page)."""
+    return BUILD_INFO_PAGE if name == "build_info" else TABLES[name].page
+
+
 def table_metadata(name: str, info: dict, site: str | None) -> dict:
     zh, en = _bilingual(info["description"])
-    page = _on_site(site, TABLE_PAGES.get(name, ""))  # a table without a page yet links to the home page
+    table = TABLES.get(name)
+    origin = table.origin if table else "project"  # build_info
+    page = _on_site(site, table_page(name))
     title = f"{info['title']} / {info['title_en']}" if info.get("title_en") else info["title"]
     links = [("网站页面 / site page", page)]
-    if name in AGENCY_TABLES:
+    if origin == "agency":
         per_row = "source_url" in {f["name"] for f in info["schema"]["fields"]}
         source = ("机关公开的记录，每行见 source_url / records published by agencies (source_url per row)" if per_row else
                   "汇总自机关公开的记录 / summarised from records published by agencies")
         source_url = _on_site(site, METHODOLOGY_PAGE)
-    elif name in EXTERNAL_TABLES:
+    elif origin == "external":
         source = "规划之外的国家文件，核对程度见每行 verification / national documents outside the plan (see verification per row)"
         source_url = page
-    elif name in PROJECT_TABLES:
-        source, source_url = "本项目的构建与更正记录 / this project's build and correction records", _on_site(site, TABLE_PAGES[name])
+    elif origin == "project":
+        source, source_url = "本项目的构建与更正记录 / this project's build and correction records", page
     else:
         source, source_url = "南昌市安全生产“十三五”规划（原文，逐段编号）/ the plan's text, by passage", _on_site(site, SOURCE_PAGE)
         links.append(("原文 / source text", source_url))
@@ -230,14 +136,14 @@ def table_metadata(name: str, info: dict, site: str | None) -> dict:
         meta.update(about="网站页面 / site page", about_url=page)
     if source_url:
         meta["source_url"] = source_url
-    units = UNITS.get(name, {})
+    units = table.units if table else {}
     meta["columns"] = {f["name"]: column_description(f, units.get(f["name"])) for f in info["schema"]["fields"]}
-    if name in SORTS:
-        key, column = SORTS[name]
-        meta[key] = column
-    if name in FACETS:
-        meta["facets"] = FACETS[name]
-    if name in FTS:
+    if table and table.sort:
+        direction, column = table.sort
+        meta["sort_desc" if direction == "desc" else "sort"] = column
+    if table and table.facets:
+        meta["facets"] = list(table.facets)
+    if name in SEARCH:
         meta["fts_table"] = f"{name}_fts"
         meta["fts_pk"] = "rowid"
     return meta
@@ -295,16 +201,16 @@ def render_metadata(descriptor: dict | None = None, *, site: str | None = None, 
         "description": f"{db_zh}\n{db_en}",
         "description_html": _description_html(db_zh, db_en, [("API 说明 / how to query", site + "api/")] if site else []),
         # <table>_fts_pairs (export.write_search_index) is hidden by Datasette with <table>_fts
-        "tables": {name: table_metadata(name, schemas[name], site) for name in [t[0] for t in PUBLIC_TABLES] + ["build_info"]},
+        "tables": {name: table_metadata(name, schemas[name], site) for name in [*TABLES, "build_info"]},
         "queries": {name: query_metadata(name, q, site, dsurl) for name, q in load_queries().items()},
         "plugins": {
             # pipeline/datasette/plugins/chinese_search.py: safety.db holds these tables' rows in
             # their pages' order (export._sqlite_order), so a searched page is read in rowid order;
             # and the number of rows holding each pair of characters (export.write_search_index)
             "nanchang-chinese-search": {
-                "rowid_order": {name: list(orders) for name in FTS
+                "rowid_order": {name: list(orders) for name in SEARCH
                                 if (orders := datasette_orders(name, schemas[name]["schema"].get("primaryKey") or []))},
-                "pair_counts": list(FTS),
+                "pair_counts": list(SEARCH),
             },
         },
     }

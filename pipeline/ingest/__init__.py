@@ -36,8 +36,7 @@ def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.
 
 def main(args) -> int:
     """python -m pipeline ingest, with its parsed arguments."""
-    on_date = dt.date.fromisoformat(args.date) if args.date else None
-    out = ingest(Path(args.file), args.into, Path(args.package), on_date=on_date, dry_run=args.dry_run, sheet=args.sheet)
+    out = ingest(Path(args.file), args.into, Path(args.package), on_date=args.date, dry_run=args.dry_run, sheet=args.sheet)
     print(summary(out, Path(args.package)), file=sys.stdout if not out.error else sys.stderr)
     return out.exit_code
 

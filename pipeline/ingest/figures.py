@@ -698,7 +698,8 @@ def read_entries(header: HeaderMap, out: Outcome) -> list[Entry]:
 
 def ingest_figures(path: Path, into: str, package: Path, *, on_date=None, dry_run: bool = False,
                    sheet: str | None = None) -> Outcome:
-    from pipeline.validate import build_date, validate_package
+    from pipeline.config import build_date
+    from pipeline.validate import validate_package
 
     # -- load inputs -----------------------------------------------------------
     path, package = Path(os.path.abspath(path)), Path(package).resolve()

@@ -461,7 +461,7 @@ def attribute(report, resource: str, n_existing: int, batch: list[Candidate], he
 
 def ingest_records(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.date | None = None,
            dry_run: bool = False, sheet: str | None = None) -> Outcome:
-    from pipeline.validate import build_date
+    from pipeline.config import build_date
 
     # -- load inputs -----------------------------------------------------------
     # The input as the clerk named it (absolute, symbolic links kept): its quarantine file

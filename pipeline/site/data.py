@@ -15,63 +15,14 @@ from typing import Any
 
 import duckdb
 
+from pipeline.registry import columns_by_relation
+
 Row = dict[str, Any]
 
-# Columns each page relies on; a model that stops producing one fails the build here,
-# with the table's name, instead of as a KeyError somewhere in a page writer.
-EXPECTED_COLUMNS: dict[str, set[str]] = {
-    "indicator_status": {"target_id", "indicator_id", "series_id", "plan", "plan_id", "table_no", "table_row", "name_zh",
-                         "unit", "direction", "target_kind", "target_as_written", "baseline_year", "baseline",
-                         "baseline_low", "baseline_high", "baseline_method", "baseline_source_id",
-                         "baseline_observation_id", "target_year", "target", "target_low", "target_high",
-                         "reduction_pct", "actual", "actual_low", "actual_high", "actual_year", "actual_source_id",
-                         "actual_observation_id", "sources_disagree", "status", "status_zh", "actual_vs_target",
-                         "gap_to_target", "gap_pct", "target_looser_than_baseline", "change_from_baseline",
-                         "change_from_baseline_pct", "progress_year", "progress_value", "progress_source_id",
-                         "progress_cagr_observed", "progress_cagr_required", "progress_ratio", "progress",
-                         "progress_zh", "summary_zh", "assumption_zh", "null_reasons_zh", "target_source_id",
-                         "passage_id", "quote"},
-    "target_levels_2020": {"indicator_id", "reduction_pct", "base_year", "target_year", "baseline_indicator_id",
-                           "baseline_value", "baseline_observation_id", "target_level", "derivation",
-                           "baseline_method", "name_match", "assumption_zh", "reduction_observation_id"},
-    "series": {"series_id", "indicator_id", "plan", "kind", "period_start", "period_end", "value", "value_as_written",
-               "unit", "value_low", "value_high", "is_latest", "sources_for_period", "sources_disagree", "source_id",
-               "source_title", "source_date", "observation_id", "passage_id", "quote"},
-    "data_gaps": {"target_id", "indicator_id", "plan", "plan_id", "name_zh", "unit", "target_year", "baseline_year",
-                  "status", "status_zh", "missing", "decimals_needed", "needed_zh", "precision_zh", "usual_sources_zh"},
-    "stg_indicators": {"indicator_id", "plan", "table_no", "table_row", "name_zh", "name_en", "unit", "direction",
-                       "period_kind", "series_id", "passage_id", "definition_zh"},
-    "stg_observations": {"observation_id", "indicator_id", "kind", "period_start", "period_end", "value",
-                         "value_as_written", "unit", "source_id", "passage_id", "table_column", "quote",
-                         "corroborating_passage_id", "corroborating_quote", "note_zh"},
-    "stg_campaign_results": {"year", "measure_id", "seq", "campaign_zh", "measure_zh", "value", "unit",
-                             "value_as_written", "amount_yuan", "passage_id", "quote"},
-    "stg_commitments": {"commitment_id", "seq", "plan", "kind", "topic_zh", "subject_zh", "commitment_zh", "value",
-                        "unit", "value_as_written", "due_year", "due_as_written", "passage_id", "quote", "note_zh"},
-    "enforcement_results": {"year", "source", "campaign_zh", "measure", "measure_zh", "value", "unit", "scope_zh",
-                            "passage_id", "quote"},
-    "stg_legal_references": {"ref_id", "document_number", "title_zh", "issuing_body", "issue_date", "issue_date_note",
-                             "effective_date", "effective_date_note", "regime", "provisions_zh", "verification",
-                             "verification_note_zh", "url", "cited_in_plan"},
-    "penalties_public": {"decision_number", "party_name", "party_category", "penalty_category", "penalty_content",
-                         "fine_amount_wan", "decision_date", "publicity_until", "authority", "violation_type",
-                         "legal_basis", "source_url"},
-    "blacklist_public": {"enterprise_name", "uscc", "regime", "listing_situation", "legal_basis",
-                         "deciding_authority", "listing_date", "display_until", "remedy", "source_url", "days_left"},
-    "blacklist_takedowns": {"regime", "deciding_authority", "reason_zh", "listing_date", "display_until",
-                            "taken_down_on", "entries"},
-    "releases": {"version", "release_date", "previous_version", "rows_added", "rows_removed", "rows_changed",
-                 "summary_zh"},
-    "stg_corrections": {"correction_id", "date", "kind", "outcome", "resource", "record_key", "field", "old_value",
-                        "new_value", "reason_zh", "requested_by", "passage_id"},
-    "stg_sources": {"source_id", "title", "kind", "issuer", "issuer_note", "document_number", "document_number_note",
-                    "date", "date_note", "url", "url_note", "retrieved_date", "retrieved_note", "path", "sha256",
-                    "passage_id_prefix", "note_zh", "licence_note_zh"},
-    "stg_plans": {"plan_id", "name_zh", "name_en", "start_year", "end_year", "base_year", "base_year_note",
-                  "years_assumed", "source_id", "page", "note_zh"},
-    "stg_passages": {"passage_id", "source_id", "seq", "kind", "chapter", "section", "item", "table_no", "table_row",
-                     "locator_zh", "text"},
-}
+# Columns the pages rely on: every relation's public columns (pipeline/registry.yml and the
+# schemas it points to) and these besides.  A model that stops producing one fails the build
+# here, with the relation's name, instead of as a KeyError somewhere in a page writer.
+SITE_ONLY_COLUMNS = {"blacklist_public": {"days_left"}}
 
 
 @dataclass
@@ -150,10 +101,10 @@ class SiteData:
                 and self.indicators[o["indicator_id"]]["period_kind"] != "annual"]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, relation: str, order: str = "") -> list[Row]:
+def _read(con: duckdb.DuckDBPyConnection, relation: str, order: str = "", expected: set[str] = frozenset()) -> list[Row]:
     cur = con.execute(f"SELECT * FROM {relation} {order}")
     names = [d[0] for d in cur.description]
-    missing = EXPECTED_COLUMNS.get(relation, set()) - set(names)
+    missing = (expected | SITE_ONLY_COLUMNS.get(relation, set())) - set(names)
     if missing:
         raise RuntimeError(f"site: {relation} lacks the columns {sorted(missing)} the pages show")
     return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -178,7 +129,12 @@ def read_checksums(path: Path) -> dict[str, str]:
 def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> SiteData:
     """Read everything the pages need; check that the exports agree with their checksums."""
     build_date, version = con.execute("SELECT build_date, package_version FROM build_info").fetchone()
-    indicators = _rows(con, "stg_indicators")
+    expected = columns_by_relation(descriptor)
+
+    def _rows(relation: str, order: str = "") -> list[Row]:
+        return _read(con, relation, order, expected.get(relation, set()))
+
+    indicators = _rows("stg_indicators")
     package = json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
     checksums = read_checksums(data_dir / "SHA256SUMS")
     files = []
@@ -196,24 +152,24 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
         package_version=version,
         descriptor=descriptor,
         package=package,
-        status=_rows(con, "indicator_status"),
-        levels={r["reduction_observation_id"]: r for r in _rows(con, "target_levels_2020")},
+        status=_rows("indicator_status"),
+        levels={r["reduction_observation_id"]: r for r in _rows("target_levels_2020")},
         indicators={r["indicator_id"]: r for r in indicators},
-        observations=_rows(con, "stg_observations"),
-        campaign=_rows(con, "stg_campaign_results", "ORDER BY year, seq"),
-        commitments=_rows(con, "stg_commitments", "ORDER BY seq"),
-        enforcement=_rows(con, "enforcement_results"),
-        legal=_rows(con, "stg_legal_references", "ORDER BY regime NULLS LAST, ref_id"),
-        penalties=_rows(con, "penalties_public"),
-        blacklist=_rows(con, "blacklist_public"),
-        takedowns=_rows(con, "blacklist_takedowns"),
-        passages=_rows(con, "stg_passages", "ORDER BY source_id, seq"),
-        sources=_rows(con, "stg_sources", "ORDER BY passage_id_prefix <> '', date NULLS FIRST, source_id"),
-        plans=_rows(con, "stg_plans", "ORDER BY start_year, plan_id"),
-        series=_rows(con, "series"),
-        gaps=_rows(con, "data_gaps"),
-        releases=_rows(con, "releases", "ORDER BY release_date DESC, version DESC") if _exists(con, "releases") else [],
-        corrections=_rows(con, "stg_corrections", "ORDER BY date DESC, correction_id DESC")
+        observations=_rows("stg_observations"),
+        campaign=_rows("stg_campaign_results", "ORDER BY year, seq"),
+        commitments=_rows("stg_commitments", "ORDER BY seq"),
+        enforcement=_rows("enforcement_results"),
+        legal=_rows("stg_legal_references", "ORDER BY regime NULLS LAST, ref_id"),
+        penalties=_rows("penalties_public"),
+        blacklist=_rows("blacklist_public"),
+        takedowns=_rows("blacklist_takedowns"),
+        passages=_rows("stg_passages", "ORDER BY source_id, seq"),
+        sources=_rows("stg_sources", "ORDER BY passage_id_prefix <> '', date NULLS FIRST, source_id"),
+        plans=_rows("stg_plans", "ORDER BY start_year, plan_id"),
+        series=_rows("series"),
+        gaps=_rows("data_gaps"),
+        releases=_rows("releases", "ORDER BY release_date DESC, version DESC") if _exists(con, "releases") else [],
+        corrections=_rows("stg_corrections", "ORDER BY date DESC, correction_id DESC")
         if _exists(con, "stg_corrections") else [],
         files=files,
         checksums=checksums,

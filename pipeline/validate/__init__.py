@@ -17,10 +17,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
+from pipeline import config, registry
+from pipeline.config import build_date
 from pipeline.validate import rules
 from pipeline.validate.errors import ValidationError
 from pipeline.validate.tables import (
@@ -36,14 +37,6 @@ from pipeline.validate.tables import (
 )
 
 __all__ = ["Report", "ValidationError", "build_date", "run_validation", "validate_package"]
-
-
-def build_date() -> dt.date:
-    """The date the build speaks for: BUILD_DATE=YYYY-MM-DD, else today in China."""
-    value = os.environ.get("BUILD_DATE")
-    if value:
-        return dt.date.fromisoformat(value)
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 @dataclass
@@ -84,7 +77,7 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     temporary directory beyond it (only whole tables, kept on request, get that large)."""
     import tempfile
 
-    con = duckdb.connect(config={"memory_limit": os.environ.get("VALIDATE_MEMORY_LIMIT", "700MB"),
+    con = duckdb.connect(config={"memory_limit": config.get("VALIDATE_MEMORY_LIMIT"),
                                  "temp_directory": tempfile.gettempdir() + "/pipeline-validate-spill"})
     con.execute("SET enable_progress_bar = false")
     return con
@@ -111,8 +104,10 @@ def check_descriptor(path: Path, descriptor: dict) -> list[ValidationError]:
     """The Data Package v2 profile and frictionless's metadata checks."""
     from frictionless import Package
 
-    return [ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", resource=None, file=str(path))
-            for e in Package.validate_descriptor(descriptor).flatten(["type", "note"])]
+    errors = [ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", resource=None, file=str(path))
+              for e in Package.validate_descriptor(descriptor).flatten(["type", "note"])]
+    return errors + [ValidationError("registry-mismatch", detail=what, resource=name, file=str(path))
+                     for name, what in registry.problems(descriptor)]
 
 
 def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
@@ -256,8 +251,8 @@ def write_report(report: Report, report_dir: Path) -> Path:
     return path
 
 
-def run_validation(package_path: Path, report_dir: Path | None = None) -> Report:
-    report, con = validate_package(package_path)
+def run_validation(package_path: Path, on_date: dt.date | None = None, report_dir: Path | None = None) -> Report:
+    report, con = validate_package(package_path, on_date=on_date)
     con.close()
     print_report(report)
     if report_dir is not None:

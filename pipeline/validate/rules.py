@@ -15,6 +15,7 @@ from pathlib import Path
 from stdnum.cn import uscc
 
 from pipeline.numerals import figure_value
+from pipeline.registry import SCAN_EVERY_COLUMN
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate import personal
 from pipeline.validate.errors import ValidationError
@@ -26,7 +27,7 @@ from pipeline.validate.tables import Table, lit, q, typed_name
 # one SQL pass (text_checks), the identifier columns once per distinct value
 # (identifier_errors), each through personal.finding.  No column is exempt: an ID number
 # inside a decision number or a phone number in a URL's query string is found too.
-PERSONAL_DATA_TABLES = {"penalties", "blacklist", "corrections"}
+PERSONAL_DATA_TABLES = SCAN_EVERY_COLUMN  # pipeline/registry.yml: personal_data
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
 

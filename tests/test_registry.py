@@ -1,0 +1,71 @@
+"""The table registry (pipeline/registry.yml): one declaration of the public tables that
+validation, exports, Datasette, releases and the site all read (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import paths, registry
+from pipeline.registry import TABLES, RegistryError
+from tests.conftest import codes, validate
+
+
+def descriptor() -> dict:
+    return json.loads(paths.PACKAGE.read_text(encoding="utf-8"))
+
+
+def test_the_registry_and_the_package_agree():
+    assert registry.problems(descriptor()) == []
+
+
+def test_every_mart_schema_is_a_registered_mart():
+    # a mart .yml without an entry would describe a table no export writes
+    marts = {p.stem for p in (paths.SQL / "marts").glob("*.yml")}
+    assert marts == {n for n, t in TABLES.items() if t.schema == "mart"}
+
+
+def test_a_resource_missing_from_the_registry_fails_validation_by_name(package_copy):
+    # Guards against a new resource being validated and then silently left out of every export.
+    desc = json.loads(package_copy.read_text(encoding="utf-8"))
+    extra = json.loads(json.dumps(next(r for r in desc["resources"] if r["name"] == "plans")))
+    extra["name"] = "inspections"
+    desc["resources"].append(extra)
+    package_copy.write_text(json.dumps(desc, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = validate(package_copy)
+    assert not report.ok
+    assert ("registry-mismatch", "inspections", None, None) in codes(report)
+    error = next(e for e in report.errors if e.code == "registry-mismatch")
+    assert "pipeline/registry.yml" in error.message_zh and "inspections" in error.message_en
+
+    run = subprocess.run([sys.executable, "-m", "pipeline", "validate", str(package_copy), "--date", "2026-11-28"],
+                         capture_output=True, text=True, cwd=paths.ROOT)
+    assert run.returncode != 0
+    assert "inspections" in run.stdout + run.stderr
+
+
+def test_a_column_the_schema_lacks_is_named():
+    desc = descriptor()
+    penalties = next(r for r in desc["resources"] if r["name"] == "penalties")
+    penalties["schema"]["fields"] = [f for f in penalties["schema"]["fields"] if f["name"] != "decision_date"]
+    found = registry.problems(desc)
+    assert ("penalties", found[0][1]) in found and "decision_date" in found[0][1]
+
+
+def test_a_misspelled_key_is_refused_with_its_place(tmp_path):
+    text = registry.REGISTRY_YML.read_text(encoding="utf-8").replace("    facets: [kind]\n", "    facet: [kind]\n", 1)
+    bad = tmp_path / "registry.yml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"registry.yml: tables.sources: unknown keys \['facet'\]"):
+        registry._load(bad)
+
+
+def test_an_unknown_unit_name_is_refused(tmp_path):
+    text = registry.REGISTRY_YML.read_text(encoding="utf-8").replace("fines_wan: wan", "fines_wan: wann", 1)
+    bad = tmp_path / "registry.yml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"tables.penalty_stats.units.fines_wan: no unit named 'wann'"):
+        registry._load(bad)
