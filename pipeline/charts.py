@@ -55,6 +55,8 @@ from xml.sax.saxutils import escape as xml_escape
 import altair as alt
 import vl_convert as vlc
 
+from pipeline.numerals import plain
+
 # --------------------------------------------------------------------------
 # Fonts
 # --------------------------------------------------------------------------
@@ -391,16 +393,6 @@ def twelfth_plan_bars(actual_2010=None, target_2015=None, actual_2015=None) -> l
     ]
 
 
-def format_number(value: float | None, *, missing: str = "未公布") -> str:
-    """Plain, locale-neutral number text: 259 -> '259', 0.060 -> '0.06', 12345 -> '12,345'."""
-    if value is None:
-        return missing
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return text
-
-
 def wrap_cjk(text: str, max_chars: int) -> list[str]:
     """Split a (mostly CJK) title into lines of at most ``max_chars`` characters,
     preferring to break after punctuation. Latin runs/numbers are not split."""
@@ -447,7 +439,7 @@ def indicator_bar_chart(
         kind = KIND_ZH.get(b.kind)
         if kind is None:
             raise ValueError(f"bar kind must be actual/target/实际/目标, not {b.kind!r}")
-        text = b.text if b.text is not None else format_number(b.value)
+        text = b.text if b.text is not None else plain(b.value, missing="未公布")
         rows.append({
             "label": b.label,
             "value": None if b.value is None else float(b.value),

@@ -4,6 +4,9 @@
 One reading for the whole pipeline: the validator's value-mismatch check (is the value
 the figure written?) and ingest's search for a figure in a quote use the same functions,
 so a row ingest accepts is never refused by validation, and the other way round.
+And one writing: `plain` prints a number the way the plan writes it (259, 0.71, 210.6) for
+pages and charts, and the warehouse's SQL macro fmt_num (pipeline/sql/macros.sql) prints the
+same text, which a test checks value by value.
 A 万 or 亿 multiplies unless the unit itself starts with it (41.1万 of 万元 is 41.1);
 a percentage states a value only in the unit %.
 """
@@ -16,6 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import cn2an
+
+
+def plain(value: float | None, missing: str = "—") -> str:
+    """A number as the plan writes it: 259, 0.71, 210.6, 1598 (no separators, no trailing .0,
+    at most 6 decimals, no binary noise such as 0.036000000000000004); `missing` for None."""
+    if value is None:
+        return missing
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")  # correctly rounded: the macro's printf agrees
+    return "0" if text == "-0" else text
 
 CN_NUMERAL_CHARS = "零〇○一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟点"
 CN_DIGIT_CHARS = set("零〇○一二三四五六七八九十两兩壹贰貳叁參肆伍陆陸柒捌玖拾")

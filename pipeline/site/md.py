@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from pipeline.numerals import plain
+
 # Python-Markdown's ESCAPED_CHARS (with the tables extension's "|"): a backslash before any
 # of these makes it literal.  ">" never reaches here unescaped (html.escape runs first).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
@@ -76,14 +78,7 @@ def json_script(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def num(v: float | None, missing: str = "—") -> str:
-    """A number as the plan writes it: 259, 0.71, 210.6, 1598 (no separators, no .0)."""
-    if v is None:
-        return missing
-    f = float(v)
-    if f.is_integer():
-        return str(int(f))
-    return f"{round(f, 6):.6f}".rstrip("0").rstrip(".")
+num = plain  # a number as the plan writes it (pipeline.numerals.plain: pages, charts and SQL agree)
 
 
 def signed_num(v: float | None) -> str:

@@ -1,10 +1,13 @@
 -- Shared macros.  fmt_num prints a number the way the plan writes it: 259, 0.71, 210.6
 -- (no trailing .0, no binary noise such as 0.036000000000000004).
+-- pipeline.numerals.plain is the same function for pages and charts (a test compares them).
 create or replace macro fmt_num(v) as
+    -- printf, not a cast: a DOUBLE's own text is 1e-06 for 0.000001, and DuckDB's cast to
+    -- DECIMAL gives 12345678901234.499584 for 12345678901234.5
     case
         when v is null then null
-        when v = trunc(v) then cast(cast(v as hugeint) as varchar)
-        else cast(round(v, 6) as varchar)
+        when rtrim(rtrim(printf('%.6f', cast(v as double)), '0'), '.') = '-0' then '0'
+        else rtrim(rtrim(printf('%.6f', cast(v as double)), '0'), '.')
     end;
 
 -- Precision is part of a figure: a value written with d decimals stands for ± half its last
