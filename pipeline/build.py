@@ -16,6 +16,7 @@ build/
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,13 +25,16 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
 from pipeline import config, paths
-from pipeline.history import HistoryMissing, previous_package, releases_table
 from pipeline.config import build_date as default_build_date
+from pipeline.errors import PipelineError
+from pipeline.files import sha256_file
+from pipeline.history import HistoryMissing, previous_package, releases_table
 from pipeline.validate import print_report, validate_package, write_report
 
 LINKS = ("warehouse.duckdb", "data", "site", "site-src", "datasette")
@@ -39,11 +43,11 @@ INPUT_GLOBS = ("datasets/**/*", "pipeline/**/*.py", "pipeline/**/*.sql", "pipeli
                "mkdocs.yml", "metadata.json", "requirements.lock")
 
 
-class BuildFailed(Exception):
+class BuildFailed(PipelineError):
     pass
 
 
-class StageFailed(Exception):
+class StageFailed(PipelineError):
     """A stage after validation failed; the message names the stage and what went wrong."""
 
 
@@ -55,7 +59,7 @@ def fingerprint(package: Path, on_date: dt.date, with_site: bool, out: Path) -> 
         files.update(p for p in paths.ROOT.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
     files.update(p for p in package.resolve().parent.rglob("*") if p.is_file())
     for p in sorted(files):
-        h.update(str(p).encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+        h.update(str(p).encode() + b"\0" + bytes.fromhex(sha256_file(p)))
     return h.hexdigest()
 
 
@@ -167,30 +171,40 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
         texts = sources[0][1] if len(sources) == 1 else hashlib.sha256(
             "".join(f"{sid}:{sha}\n" for sid, sha in sorted(sources)).encode()).hexdigest()
         t = time.perf_counter()
-        marts = run_models(con, on_date, texts, descriptor.get("version", ""))
-        releases_table(con, package.parent, pending=release)
+        with _stage("warehouse"):
+            marts = run_models(con, on_date, texts, descriptor.get("version", ""))
+            releases_table(con, package.parent, pending=release)
         print(f"  warehouse: {len(marts)} marts ({', '.join(marts)}) ({time.perf_counter() - t:.1f} s)")
         t = time.perf_counter()
-        export_all(con, descriptor, package.parent, staging / "data", on_date)
+        with _stage("exports"):
+            export_all(con, descriptor, package.parent, staging / "data", on_date)
         print(f"  exports: {sum(1 for p in (staging / 'data').rglob('*') if p.is_file())} files "
               f"({time.perf_counter() - t:.1f} s)")
         from pipeline.datasette import write_build_files
 
         t = time.perf_counter()
-        write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
+        with _stage("datasette"):
+            write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
         print(f"  datasette: metadata and inspect file ({time.perf_counter() - t:.1f} s)")
         if with_site:
-            from pipeline.site import SiteBuildError, build_site
-
-            try:
-                build_site(con, descriptor, staging, on_date, demo=demo, cache=out / ".cache")
-            except SiteBuildError as e:
-                raise StageFailed(f"site: {e}") from None
             from pipeline.feeds import write_release_feed
+            from pipeline.site import build_site
 
-            write_release_feed(con, staging / "site" / "releases.xml")
+            with _stage("site"):
+                build_site(con, descriptor, staging, on_date, demo=demo, cache=out / ".cache")
+                write_release_feed(con, staging / "site" / "releases.xml")
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def _stage(name: str) -> Iterator[None]:
+    """A typed failure inside a stage (PipelineError: its message says what and where) fails
+    the build with the stage's name; anything else is a bug and keeps its traceback."""
+    try:
+        yield
+    except PipelineError as e:
+        raise StageFailed(f"{name}: {e}") from None
 
 
 def _publish(staging: Path, out: Path) -> None:

@@ -7,7 +7,6 @@ same inputs on the same build date are byte-identical.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import sqlite3
@@ -17,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline import registry
+from pipeline.files import sha256_file
 from pipeline.registry import INDEXED_COLUMNS, SEARCH, TABLES
 
 DB_NAME = "safety"  # Datasette serves it at /safety
@@ -73,14 +73,6 @@ def _select(con, relation: str, fields: list[dict], for_text: bool, for_spreadsh
         else:
             cols.append(col)
     return f"SELECT {', '.join(cols)} FROM {relation}"
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export_all(con: duckdb.DuckDBPyConnection, descriptor: dict, package_dir: Path, out: Path, build_date: dt.date) -> dict:
@@ -240,7 +232,7 @@ def output_package(con, descriptor: dict, schemas: dict, out: Path, build_date: 
 
     def file_entry(rel: str, **extra) -> dict:
         p = out / rel
-        return {"path": rel, "bytes": p.stat().st_size, "hash": "sha256:" + sha256(p), **extra}
+        return {"path": rel, "bytes": p.stat().st_size, "hash": "sha256:" + sha256_file(p), **extra}
 
     for name in TABLES:
         s = schemas[name]
@@ -278,5 +270,5 @@ def write_zip(out: Path, zip_path: Path) -> None:
 def write_checksums(out: Path) -> None:
     """SHA256SUMS in the format `sha256sum -c` reads; it covers the zip and the datapackage too."""
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
-    lines = [f"{sha256(p)}  {p.relative_to(out)}" for p in files]
+    lines = [f"{sha256_file(p)}  {p.relative_to(out)}" for p in files]
     (out / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -24,7 +24,6 @@ only: a listing that has come down must not live on in a changelog.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.build import build
+from pipeline.config import build_date
+from pipeline.files import sha256_file
 from pipeline.history import (
     HASHED,
     PERSONAL,
@@ -46,7 +47,6 @@ from pipeline.history import (
     release_row,
     releases_dir,
 )
-from pipeline.config import build_date
 
 
 def _write_hashed(src: Path, dest: Path) -> None:
@@ -58,10 +58,6 @@ def _write_hashed(src: Path, dest: Path) -> None:
         w.writerow(next(reader))
         for row in reader:
             w.writerow([hash_cell(v) for v in row])
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _git_commit() -> dict:
@@ -134,7 +130,7 @@ def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD
     files += [(str(p.relative_to(staging)), p) for p in sorted(staging.rglob("*")) if p.is_file()]
     manifest = {"version": version, "release_date": on_date.isoformat(), "previous_version": diff["previous_version"],
                 **_git_commit(),
-                "files": [{"path": rel, "bytes": p.stat().st_size, "sha256": _sha256(p)} for rel, p in sorted(files)]}
+                "files": [{"path": rel, "bytes": p.stat().st_size, "sha256": sha256_file(p)} for rel, p in sorted(files)]}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(staging, target)
     entries = index(package.parent) + [{"version": version, "release_date": on_date.isoformat(), "row": row}]

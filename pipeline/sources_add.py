@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline import config, paths
+from pipeline.errors import PipelineError
+from pipeline.files import sha256_file
 from pipeline.ingest.read import EncodingError, decode
 from pipeline.ingest.write import WriteError, atomic_write
 from pipeline.source import split_passages
@@ -72,7 +74,7 @@ NOT_TEXT = (
 HTML_START = re.compile(r"\s*<(!doctype\s+html|html[\s>])", re.IGNORECASE)
 
 
-class Refused(Exception):
+class Refused(PipelineError):
     """The source was not registered: a stable `code` (the rule) and a message in Chinese and English."""
 
     def __init__(self, code: str, zh: str, en: str):
@@ -456,7 +458,7 @@ def _register(req: Request, text: str, descriptor: dict, package: Path, today: d
                               f"{row['sha256'][:12]}…; this file {sha[:12]}…); a registered text is never overwritten. "
                               "If it is another document, use another id; if it is a correction, replace it by hand, "
                               "say where it comes from, and run python -m pipeline passages")
-            if not stored.is_file() or hashlib.sha256(stored.read_bytes()).hexdigest() != sha:
+            if not stored.is_file() or sha256_file(stored) != sha:
                 raise Refused("stored-copy-altered",
                               f"{file}：{source_id} 已登记且 sha256 相同，但数据包中的 {row['path']} 缺失或已被改动；"
                               "请从 git 恢复它（git checkout -- 该文件），然后运行 python -m pipeline validate",

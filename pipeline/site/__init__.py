@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import html
 import json
 import logging
@@ -32,6 +31,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline import config, paths
+from pipeline.errors import SiteBuildError
+from pipeline.files import sha256_file
 from pipeline.site import (
     csp,
     enforcement,
@@ -64,7 +65,7 @@ def build_site(con: duckdb.DuckDBPyConnection, descriptor: dict, staging: Path, 
     # -- load inputs ---------------------------------------------------------------------
     data = load(con, descriptor, data_dir)
     if data.build_date != on_date:
-        raise RuntimeError(f"site: warehouse build date {data.build_date} is not the build date {on_date}")
+        raise SiteBuildError(f"site: warehouse build date {data.build_date} is not the build date {on_date}")
     penalties_collected = con.execute("SELECT count(*) FROM stg_penalties").fetchone()[0]
     blacklist_collected = con.execute("SELECT count(*) FROM stg_blacklist").fetchone()[0]
 
@@ -147,7 +148,7 @@ def link_downloads(data_dir: Path, dest: Path) -> dict[str, tuple[int, str]]:
         except OSError:
             shutil.copyfile(src, target)
         if rel not in described:
-            extra[rel] = (src.stat().st_size, hashlib.sha256(src.read_bytes()).hexdigest())
+            extra[rel] = (src.stat().st_size, sha256_file(src))
     return extra
 
 
@@ -215,10 +216,6 @@ def _with_plans(nav: list, plan_entries: list[dict]) -> list:
     return out
 
 
-class SiteBuildError(RuntimeError):
-    """The site could not be rendered; the message says which page and what."""
-
-
 class _WarningLog(logging.Handler):
     def __init__(self):
         super().__init__(level=logging.WARNING)
@@ -236,4 +233,4 @@ def assert_no_fictional_data(staging: Path) -> None:
             body = p.read_bytes()
             found = [m.decode() for m in markers if m in body]
             if found:
-                raise RuntimeError(f"site: {p.relative_to(staging)} contains {found}: fictional data in a production build")
+                raise SiteBuildError(f"site: {p.relative_to(staging)} contains {found}: fictional data in a production build")
