@@ -55,6 +55,7 @@ from xml.sax.saxutils import escape as xml_escape
 import altair as alt
 import vl_convert as vlc
 
+from pipeline.errors import PipelineError
 from pipeline.numerals import plain
 
 # --------------------------------------------------------------------------
@@ -82,7 +83,7 @@ _font_lock = threading.Lock()
 _font_dir: Path | None = None
 
 
-class CjkFontMissing(RuntimeError):
+class CjkFontMissing(PipelineError, RuntimeError):
     """No Noto Sans CJK font on this machine (Debian: apt-get install fonts-noto-cjk)."""
 
 

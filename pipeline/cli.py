@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from pipeline import config, paths
+from pipeline.errors import PipelineError
 
 
 def package_path(value: str) -> Path:
@@ -223,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     except config.BadDate as e:  # $BUILD_DATE: read only when a command needs the date
         print(f"✗ {e}", file=sys.stderr)
         return 2
+    except PipelineError as e:  # a failure its message explains: no traceback
+        print(f"✗ {e}", file=sys.stderr)
+        return 1
 
 
 README_START, README_END = "<!-- commands: python -m pipeline commands --write -->", "<!-- /commands -->"

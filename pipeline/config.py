@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pipeline.errors import PipelineError
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -51,7 +53,7 @@ def settings_list() -> str:
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class BadDate(ValueError):
+class BadDate(PipelineError, ValueError):
     """A date setting or argument that is not YYYY-MM-DD."""
 
 
@@ -82,7 +84,7 @@ def build_date() -> dt.date:
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-class BadURL(ValueError):
+class BadURL(PipelineError, ValueError):
     """A configured base URL that is not an absolute http(s) URL."""
 
 

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.errors import PipelineError
 
 FICTIONAL = paths.DEMO
 FIGURES = FICTIONAL / "figures"
@@ -63,13 +64,13 @@ def add_fictional_documents(package: Path) -> None:
         code = source_add(Namespace(file=str(FIGURES / file), id=source_id, title=title, kind=kind, issuer=issuer,
                                     date=date, url=None, retrieved=None, package=descriptor))
         if code:
-            raise RuntimeError(f"demo: source add {file} failed ({code})")
+            raise PipelineError(f"demo: source add {file} failed ({code})")
     for sheet, into in (("observations.csv", "observations"), ("targets.csv", "targets")):
         shutil.copyfile(FIGURES / sheet, inputs / sheet)
         code = ingest(Namespace(file=str(inputs / sheet), into=into, package=descriptor, date=None, dry_run=False,
                                 sheet=None))
         if code:
-            raise RuntimeError(f"demo: ingest {sheet} --into {into} failed ({code}); see the report beside "
+            raise PipelineError(f"demo: ingest {sheet} --into {into} failed ({code}); see the report beside "
                                f"{inputs / sheet}")
 
 

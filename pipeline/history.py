@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.errors import PipelineError
 from pipeline.registry import HASHED_IN_HISTORY
 
 PERSONAL = HASHED_IN_HISTORY  # pipeline/registry.yml: personal_data.hashed_in_history
@@ -38,7 +39,7 @@ def _hash_in_place(con, alias: str) -> None:
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{alias}" AS SELECT {select} FROM "{alias}"')
 
 
-class HistoryMissing(RuntimeError):
+class HistoryMissing(PipelineError, RuntimeError):
     """The release index names a release whose package is not there."""
 
 

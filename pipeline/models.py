@@ -11,7 +11,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.errors import PipelineError
 from pipeline.paths import SQL
+
+
+class ModelError(PipelineError):
+    """A SQL model failed; the message names its file and DuckDB's reason."""
 
 
 def _models(layer: str) -> dict[str, str]:
@@ -25,7 +30,7 @@ def _ordered(models: dict[str, str]) -> list[str]:
     while len(done) < len(models):
         ready = sorted(n for n in models if n not in done and deps[n] <= set(done))
         if not ready:
-            raise RuntimeError(f"circular model references among {sorted(set(models) - set(done))}")
+            raise ModelError(f"circular model references among {sorted(set(models) - set(done))}")
         done.extend(ready)
     return done
 
@@ -44,12 +49,20 @@ def run_models(con: duckdb.DuckDBPyConnection, build_date, source_sha256: str, v
                 [build_date.isoformat(), source_sha256, version])
     con.execute((SQL / "macros.sql").read_text(encoding="utf-8"))
     for name, sql in _models("staging").items():
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        _run(con, name, f"CREATE OR REPLACE VIEW {name} AS {sql}")
     marts = _models("marts")
     order = _ordered(marts)
     for name in order:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {marts[name]}")
+        _run(con, name, f"CREATE OR REPLACE TABLE {name} AS {marts[name]}")
     return order
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    try:
+        con.execute(sql)
+    except duckdb.Error as e:
+        where = model_path(name).relative_to(SQL.parent.parent)
+        raise ModelError(f"{where}: {type(e).__name__}: {e}") from None
 
 
 def model_path(name: str) -> Path:

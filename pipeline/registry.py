@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.errors import PipelineError
 from pipeline.paths import SQL
 
 REGISTRY_YML = Path(__file__).resolve().parent / "registry.yml"
@@ -42,7 +43,7 @@ class PublicTable:
     hashed_in_history: bool = False
 
 
-class RegistryError(ValueError):
+class RegistryError(PipelineError, ValueError):
     """registry.yml names something that does not exist or is spelled wrongly."""
 
 

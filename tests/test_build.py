@@ -208,3 +208,27 @@ def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path):
     assert not stale.exists()
     generation = (out / "current").resolve()
     assert generation.stat().st_mode & 0o777 == 0o755  # a web server running as another user can read it
+
+
+def test_a_failing_model_fails_the_build_naming_its_file(tmp_path, monkeypatch, capsys):
+    # Guards against a later stage failing with a bare DuckDB traceback: the build says which
+    # stage and which model file, publishes nothing and leaves the previous build as it was.
+    from pipeline import models
+    from pipeline.build import build
+
+    out = tmp_path / "out"
+    assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False) == 0
+    before = tree(out)
+    real = models._models
+
+    def broken(layer: str) -> dict[str, str]:
+        found = real(layer)
+        if layer == "marts":
+            found["penalty_stats"] = "SELECT no_such_column FROM stg_penalties"
+        return found
+
+    monkeypatch.setattr(models, "_models", broken)
+    assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False, force=True) == 1
+    err = capsys.readouterr().err
+    assert "warehouse: pipeline/sql/marts/penalty_stats.sql: BinderException" in err and "no_such_column" in err
+    assert "上次构建保持不变" in err and tree(out) == before

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.datasette.config import datasette_command
+from pipeline.errors import PipelineError
 
 HAPROXY_HINT = ("找不到 haproxy：多个 Datasette 副本需要 Debian 的 haproxy（apt-get install haproxy）/ "
                 "haproxy not found: several Datasette replicas need Debian's haproxy (apt-get install haproxy)")
@@ -30,7 +31,7 @@ HAPROXY_HINT = ("找不到 haproxy：多个 Datasette 副本需要 Debian 的 ha
 STREAM_TIMEOUT_S = 600
 
 
-class ReplicasError(RuntimeError):
+class ReplicasError(PipelineError, RuntimeError):
     pass
 
 

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from pipeline.errors import PipelineError
+
 LEGACY_CHINESE = {"gbk", "gb2312", "cp936", "gb18030", "hz", "hz_gb_2312", "euc_cn", "gb_2312_80", "ms936"}
 
 
@@ -92,7 +94,7 @@ BOUNDS = {
 }
 
 
-class ReadError(Exception):
+class ReadError(PipelineError):
     """The file cannot be read at all; message in Chinese and English."""
 
     def __init__(self, zh: str, en: str):

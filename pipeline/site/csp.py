@@ -21,6 +21,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from pipeline.errors import PipelineError, SiteBuildError
+
 _SCRIPT = re.compile(r"<script(?P<attrs>\s[^>]*)?>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
 # Data blocks are never executed, so the policy need not (and cannot usefully) hash them.
 _DATA_TYPE = re.compile(r"""\stype\s*=\s*["']?application/(ld\+)?json""", re.IGNORECASE)
@@ -40,7 +42,7 @@ MATERIAL_SCRIPTS = {
 _SCOPE_ROOT = re.compile(r'^__md_scope=new URL\("[./]*",location\)')
 
 
-class UnknownInlineScript(RuntimeError):
+class UnknownInlineScript(PipelineError, RuntimeError):
     """A page holds an inline script that is not one of Material's: the build stops."""
 
 
@@ -91,7 +93,7 @@ def apply(site_dir: Path) -> int:
     for path in sorted(Path(site_dir).rglob("*.html")):
         html = path.read_text(encoding="utf-8")
         if META_NAME in html:
-            raise RuntimeError(f"site: {path} already has a Content-Security-Policy")
+            raise SiteBuildError(f"site: {path} already has a Content-Security-Policy")
         tag = f'<meta {META_NAME} content="{policy(inline_script_hashes(html, str(path.relative_to(site_dir))))}">'
         m = _CHARSET.search(html)
         if m:
@@ -99,7 +101,7 @@ def apply(site_dir: Path) -> int:
         else:
             head = re.search(r"<head[^>]*>", html, re.IGNORECASE)
             if not head:
-                raise RuntimeError(f"site: {path} has no <head> to put the Content-Security-Policy in")
+                raise SiteBuildError(f"site: {path} has no <head> to put the Content-Security-Policy in")
             html = html[:head.end()] + tag + html[head.end():]
         path.write_text(html, encoding="utf-8")
         n += 1

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pipeline.errors import SiteBuildError
 from pipeline.registry import columns_by_relation
 
 Row = dict[str, Any]
@@ -106,7 +107,7 @@ def _read(con: duckdb.DuckDBPyConnection, relation: str, order: str = "", expect
     names = [d[0] for d in cur.description]
     missing = (expected | SITE_ONLY_COLUMNS.get(relation, set())) - set(names)
     if missing:
-        raise RuntimeError(f"site: {relation} lacks the columns {sorted(missing)} the pages show")
+        raise SiteBuildError(f"site: {relation} lacks the columns {sorted(missing)} the pages show")
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
@@ -141,7 +142,7 @@ def load(con: duckdb.DuckDBPyConnection, descriptor: dict, data_dir: Path) -> Si
     for r in package["resources"]:
         sha = r["hash"].removeprefix("sha256:")
         if checksums.get(r["path"]) != sha:
-            raise RuntimeError(f"site: {r['path']} has sha256 {sha} in datapackage.json but "
+            raise SiteBuildError(f"site: {r['path']} has sha256 {sha} in datapackage.json but "
                                f"{checksums.get(r['path'])} in SHA256SUMS")
         files.append(DataFile(path=r["path"], title=r.get("title") or r["name"], format=r["format"],
                               mediatype=r["mediatype"], bytes=r["bytes"], sha256=sha,

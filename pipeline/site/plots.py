@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from pipeline import charts
+from pipeline.errors import SiteBuildError
 from pipeline.site.context import Context
 from pipeline.site.figures import Figure, render
 from pipeline.site.md import num
@@ -244,7 +245,7 @@ def indicator_chart(ctx: Context, ind: dict) -> Figure:
         subtitle = f"单位：%（没有{st['baseline_year']}年基数，无法换算成{unit}）"
         summary = f"图：到{st['target_year']}年{label}{num(st['reduction_pct'])}%（没有基数，无法换算成{unit}）。"
     else:
-        raise RuntimeError(f"site: indicator {iid} has no figure to draw (no series value, no target, no total)")
+        raise SiteBuildError(f"site: indicator {iid} has no figure to draw (no series value, no target, no total)")
     chart = charts.indicator_bar_chart(name, bars, unit=unit, subtitle=subtitle, description=summary)
     return render(chart, iid, summary, ctx.docs, cache=ctx.chart_cache)
 

@@ -38,6 +38,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import PipelineError
 from pipeline.site.md import h, num
 
 SHELL_MD = "enterprises/_shell.md"
@@ -344,7 +345,7 @@ def write_shell(docs: Path) -> None:
                  encoding="utf-8")
 
 
-class ShellError(RuntimeError):
+class ShellError(PipelineError, RuntimeError):
     """The rendered shell lacks a marker: the theme changed; record pages cannot be written."""
 
 

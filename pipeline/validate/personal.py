@@ -13,7 +13,10 @@ import re
 from stdnum.cn import ric, uscc
 from stdnum.iso7064 import mod_11_10
 
+# What stands for a value withheld from a report: in a bilingual message, and in a cell of a
+# Chinese-only text (an ingest quarantine file, a Chinese message).
 WITHHELD = "（已隐去 / withheld）"
+WITHHELD_ZH = "（已隐去）"
 
 # Full-width forms (０-９, ＊, （）, －, Ｘ…) and the ideographic space, folded to ASCII one
 # character for one; so are Chinese digits (一三八…, 〇/零 for 0, 幺 as said for 1 in phone

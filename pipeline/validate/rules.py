@@ -19,7 +19,7 @@ from pipeline.registry import SCAN_EVERY_COLUMN
 from pipeline.source import collapse_ws, passage_rows
 from pipeline.validate import personal
 from pipeline.validate.errors import ValidationError
-from pipeline.validate.personal import WITHHELD
+from pipeline.validate.personal import WITHHELD, WITHHELD_ZH
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
@@ -561,8 +561,8 @@ def check_corrections(con, tables: dict[str, Table], previous: Path, errors: lis
         sql = f"SELECT row, k, field, old, new FROM ({' UNION ALL '.join(parts)}) d WHERE NOT {matched} ORDER BY row NULLS LAST, k, field"
         personal = name in ("penalties", "blacklist")
         for row, k, field, old, new in con.execute(sql).fetchall():
-            shown_old = "（已隐去）" if personal else old
-            shown_new = "（已隐去）" if personal else new
+            shown_old = WITHHELD_ZH if personal else old
+            shown_new = WITHHELD_ZH if personal else new
             if field == "(row)":
                 detail = f"{name} 中主键 {k} 的行已删除 / row with key {k} removed"
             else:

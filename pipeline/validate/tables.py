@@ -144,9 +144,11 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, checks: list[RowChe
             if "unicode" in message.lower() or "utf" in message.lower():
                 errors.append(_encoding_error(table))
             else:
-                first = message.strip().splitlines()[0]
+                # DuckDB's reason, never its "Original Line:" (the row's text may hold personal data)
+                lines = [s.strip() for s in message.strip().splitlines() if s.strip()]
+                reason = next((s for s in lines[1:] if not s.startswith("Original Line")), lines[0])
                 line = re.search(r"Line: (\d+)", message)
-                errors.append(ValidationError("csv-parse-error", row=int(line.group(1)) if line else None, detail=first, **where))
+                errors.append(ValidationError("csv-parse-error", row=int(line.group(1)) if line else None, detail=reason, **where))
             return
     table.loaded = True
     table.rows = con.execute(f"SELECT count(*) FROM {table.sql}").fetchone()[0]
