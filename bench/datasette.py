@@ -61,11 +61,11 @@ def bench_database(rows: int = 1_000_000) -> Path:
 
     from pipeline.datasette import write_build_files
     from pipeline.demo import make_demo_package
-    from pipeline.export import write_sqlite
-    from pipeline.history import releases_table
-    from pipeline.models import run_models
+    from pipeline.publish.export import write_sqlite
+    from pipeline.publish.history import releases_table
     from pipeline.registry import schemas as table_schemas
     from pipeline.validate import validate_package
+    from pipeline.warehouse import run_models
 
     folder = BENCH / f"datasette-{rows}"
     db = folder / "safety.db"
@@ -73,7 +73,7 @@ def bench_database(rows: int = 1_000_000) -> Path:
     import hashlib
 
     made_by = hashlib.sha256(b"".join(p.read_bytes() for p in (
-        paths.ROOT / "pipeline" / "export.py", paths.ROOT / "pipeline" / "datasette" / "plugins" / "chinese_search.py",
+        paths.ROOT / "pipeline" / "publish" / "export.py", paths.ROOT / "pipeline" / "datasette" / "plugins" / "chinese_search.py",
         paths.ROOT / "tests" / "fictional.py"))).hexdigest()
     stamp = folder / "made-by.sha256"
     if db.exists() and (folder / "datasette" / "inspect.json").exists() and stamp.exists() \
@@ -93,7 +93,7 @@ def bench_database(rows: int = 1_000_000) -> Path:
 
     def on_display(stream):
         # The fictional decisions are dated 2016-2020, and a penalty is public for at most 3
-        # years after its decision (pipeline/sql/marts/penalties_public.sql): each row's dates
+        # years after its decision (pipeline/warehouse/sql/marts/penalties_public.sql): each row's dates
         # move by whole years, its decision into the year before DATE, with no 公示截止期, so
         # that every row is on display on DATE.
         for r in stream:

@@ -104,7 +104,7 @@ def scale_penalties(n: int = PENALTIES, past: int = PAST_PENALTIES, seed: int = 
 
 
 def penalty_on_display(row: dict, on_date: dt.date) -> bool:
-    """pipeline/sql/marts/penalties_public.sql, for one CSV row."""
+    """pipeline/warehouse/sql/marts/penalties_public.sql, for one CSV row."""
     from tests.fictional import add_years
 
     decided = dt.date.fromisoformat(row["decision_date"])
@@ -113,7 +113,7 @@ def penalty_on_display(row: dict, on_date: dt.date) -> bool:
 
 
 def blacklist_on_display(row: dict, on_date: dt.date) -> bool:
-    """pipeline/sql/marts/blacklist_public.sql, for one CSV row."""
+    """pipeline/warehouse/sql/marts/blacklist_public.sql, for one CSV row."""
     day = on_date.isoformat()
     return row["listing_date"] <= day <= row["display_until"] and (not row["removal_date"] or row["removal_date"] > day)
 

@@ -34,7 +34,7 @@ from pipeline import config, paths
 from pipeline.config import build_date as default_build_date
 from pipeline.errors import PipelineError
 from pipeline.files import sha256_file
-from pipeline.history import HistoryMissing, previous_package, releases_table
+from pipeline.publish.history import HistoryMissing, previous_package, releases_table
 from pipeline.validate import print_report, validate_package, write_report
 
 LINKS = ("warehouse.duckdb", "data", "site", "site-src", "datasette")
@@ -146,8 +146,8 @@ def _remove_stale_staging(out: Path) -> None:
 
 def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool, demo: bool, out: Path,
                 release: dict | None) -> None:
-    from pipeline.export import export_all
-    from pipeline.models import run_models
+    from pipeline.publish.export import export_all
+    from pipeline.warehouse import run_models
 
     con = duckdb.connect(str(staging / "warehouse.duckdb"))
     con.execute("SET enable_progress_bar = false")
@@ -187,7 +187,7 @@ def _build_into(staging: Path, package: Path, on_date: dt.date, with_site: bool,
             write_build_files(staging / "datasette", staging / "data" / "safety.db", descriptor, demo=demo)
         print(f"  datasette: metadata and inspect file ({time.perf_counter() - t:.1f} s)")
         if with_site:
-            from pipeline.feeds import write_release_feed
+            from pipeline.publish.feeds import write_release_feed
             from pipeline.site import build_site
 
             with _stage("site"):

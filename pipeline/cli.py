@@ -121,7 +121,7 @@ def cmd_datasette_metadata(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from pipeline.release import release
+    from pipeline.publish.release import release
 
     return release(args.version, args.package, Path(args.out), on_date=args.date)
 

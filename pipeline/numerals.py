@@ -5,7 +5,7 @@ One reading for the whole pipeline: the validator's value-mismatch check (is the
 the figure written?) and ingest's search for a figure in a quote use the same functions,
 so a row ingest accepts is never refused by validation, and the other way round.
 And one writing: `plain` prints a number the way the plan writes it (259, 0.71, 210.6) for
-pages and charts, and the warehouse's SQL macro fmt_num (pipeline/sql/macros.sql) prints the
+pages and charts, and the warehouse's SQL macro fmt_num (pipeline/warehouse/sql/macros.sql) prints the
 same text, which a test checks value by value.
 A 万 or 亿 multiplies unless the unit itself starts with it (41.1万 of 万元 is 41.1);
 a percentage states a value only in the unit %.

@@ -10,7 +10,7 @@ Validation (which tables' every cell is scanned for personal data), the warehous
 Datasette's metadata, the release history (which tables are kept hashed) and the site (which
 columns a page may rely on) all read these facts here, so adding a table or a column is one
 edit in registry.yml plus its schema: the resource in datasets/datapackage.json or the mart's
-pipeline/sql/marts/<name>.yml.
+pipeline/warehouse/sql/marts/<name>.yml.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _load(path: Path = REGISTRY_YML) -> tuple[dict[str, PublicTable], dict[str, 
 TABLES, SEARCH, INDEXED_COLUMNS = _load()
 #: Package resources whose every cell validation scans for ID and phone numbers.
 SCAN_EVERY_COLUMN = frozenset(n for n, t in TABLES.items() if t.scan_every_column)
-#: Package resources the release history keeps as hashes (pipeline/history.py).
+#: Package resources the release history keeps as hashes (pipeline/publish/history.py).
 HASHED_IN_HISTORY = tuple(n for n, t in TABLES.items() if t.hashed_in_history)
 
 

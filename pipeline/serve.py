@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pipeline.datasette import (
     inspect_data,
 )
 from pipeline.datasette.metadata import dumps, render_metadata
-from pipeline.export import DB_NAME
+from pipeline.publish.export import DB_NAME
 
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import os
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -179,8 +179,8 @@ def test_an_output_that_cannot_be_written_is_said_plainly(tmp_path, monkeypatch,
     # up or the output is read-only in the middle of a build.
     import os as os_
 
-    from pipeline import export
     from pipeline.build import build
+    from pipeline.publish import export
 
     out = tmp_path / "out"
     assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False) == 0
@@ -213,7 +213,7 @@ def test_a_killed_build_leaves_nothing_the_next_one_keeps(tmp_path):
 def test_a_failing_model_fails_the_build_naming_its_file(tmp_path, monkeypatch, capsys):
     # Guards against a later stage failing with a bare DuckDB traceback: the build says which
     # stage and which model file, publishes nothing and leaves the previous build as it was.
-    from pipeline import models
+    from pipeline import warehouse as models
     from pipeline.build import build
 
     out = tmp_path / "out"
@@ -230,5 +230,5 @@ def test_a_failing_model_fails_the_build_naming_its_file(tmp_path, monkeypatch, 
     monkeypatch.setattr(models, "_models", broken)
     assert build(paths.PACKAGE, out, on_date=dt.date(2026, 11, 28), with_site=False, force=True) == 1
     err = capsys.readouterr().err
-    assert "warehouse: pipeline/sql/marts/penalty_stats.sql: BinderException" in err and "no_such_column" in err
+    assert "warehouse: pipeline/warehouse/sql/marts/penalty_stats.sql: BinderException" in err and "no_such_column" in err
     assert "上次构建保持不变" in err and tree(out) == before

@@ -28,7 +28,7 @@ PLAN_SOURCE = "example-plan"
 
 
 def mart(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
-    """Run pipeline/sql/marts/<name>.sql on what `con` holds; rows as dicts."""
+    """Run pipeline/warehouse/sql/marts/<name>.sql on what `con` holds; rows as dicts."""
     con.execute((SQL / "macros.sql").read_text(encoding="utf-8"))
     cur = con.execute((SQL / "marts" / f"{name}.sql").read_text(encoding="utf-8"))
     cols = [d[0] for d in cur.description]

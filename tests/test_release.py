@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.build import build
 from pipeline.demo import make_demo_package
-from pipeline.release import release
+from pipeline.publish.release import release
 
 DATE = dt.date(2026, 11, 28)
 

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline import paths
 from pipeline.datasette.plugins import chinese_search as cs
-from pipeline.export import write_search_index
+from pipeline.publish.export import write_search_index
 from pipeline.registry import SEARCH
 
 PLAN_TEXT = (paths.DATASETS / "source").glob("*.txt")

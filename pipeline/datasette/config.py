@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from pipeline import config
-from pipeline.export import DB_NAME
+from pipeline.publish.export import DB_NAME
 
 HERE = Path(__file__).resolve().parent
 PLUGINS_DIR = HERE / "plugins"

@@ -1,7 +1,7 @@
 """Datasette metadata rendered from the package descriptor, the mart YAML and queries.yml.
 
 Table and column titles and descriptions come from datasets/datapackage.json (package
-tables) and pipeline/sql/marts/*.yml (marts), through pipeline.registry.schemas,
+tables) and pipeline/warehouse/sql/marts/*.yml (marts), through pipeline.registry.schemas,
 the same function that decides what safety.db contains: metadata cannot describe a
 column the database lacks, or miss one it has.  The table's units, facets,
 sort, full-text columns and page come from pipeline/registry.yml; this module adds the links,
@@ -24,7 +24,7 @@ import yaml
 
 from pipeline import paths
 from pipeline.datasette.config import HERE, datasette_url, site_url
-from pipeline.export import DB_NAME, datasette_orders
+from pipeline.publish.export import DB_NAME, datasette_orders
 from pipeline.registry import SEARCH, TABLES
 from pipeline.registry import schemas as table_schemas
 

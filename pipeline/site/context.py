@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode
 
 import yaml
 
-from pipeline.export import DB_NAME
 from pipeline.paths import ROOT
+from pipeline.publish.export import DB_NAME
 from pipeline.site.data import SiteData
 from pipeline.site.figures import Figure
 from pipeline.site.md import esc, ext_link, rel

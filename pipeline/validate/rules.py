@@ -537,7 +537,7 @@ def check_corrections(con, tables: dict[str, Table], previous: Path, errors: lis
                     f"nullstr='\x01', quote='\"', escape='\"', delim=',', auto_detect=false, "
                     f"columns=?)", [str(prev_path), {f["name"]: "VARCHAR" for f in res["schema"]["fields"]}])
         # A release record keeps the tables about people and enterprises as hashed cells
-        # (pipeline/history.py): then today's cells are hashed the same way to compare.
+        # (pipeline/publish/history.py): then today's cells are hashed the same way to compare.
         hashed = bool(res.get("x-cells-hashed"))
         cell = (lambda c: f"CASE WHEN coalesce({c}, '') = '' THEN {c} ELSE 'sha256:' || sha256({c}) END") if hashed else (lambda c: c)
         key = lambda alias: "concat_ws(', ', " + ", ".join(f"{alias}.{q(k)}" for k in pk) + ")"

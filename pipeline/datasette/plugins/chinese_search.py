@@ -4,7 +4,7 @@ SQLite's trigram tokenizer cannot match fewer than three characters, and most Ch
 have two.  Stock SQLite has no Chinese tokenizer, and a custom one would be needed by everyone
 who opens the downloaded safety.db.  So the words are cut before SQLite sees them:
 
-Index (`index_text`, used by pipeline/export.py when it writes <table>_fts): the text is
+Index (`index_text`, used by pipeline/publish/export.py when it writes <table>_fts): the text is
 normalised (NFKC, case folded), cut into segments of letters and digits at every other
 character (spaces, punctuation, symbols: what FTS5's unicode61 tokenizer treats as a
 separator), and each segment is written as its overlapping pairs of characters followed by its

@@ -1,4 +1,4 @@
-"""Run the SQL models in pipeline/sql: macros, then staging views, then marts as tables.
+"""Run the SQL models in pipeline/warehouse/sql: macros, then staging views, then marts as tables.
 
 A model is one SELECT in one file, named after the relation it creates.  Marts may
 read other marts; the order is worked out from the names each file mentions.
@@ -61,7 +61,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
     try:
         con.execute(sql)
     except duckdb.Error as e:
-        where = model_path(name).relative_to(SQL.parent.parent)
+        where = model_path(name).relative_to(SQL.parents[2])
         raise ModelError(f"{where}: {type(e).__name__}: {e}") from None
 
 

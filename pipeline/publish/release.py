@@ -35,7 +35,7 @@ from pipeline import paths
 from pipeline.build import build
 from pipeline.config import build_date
 from pipeline.files import sha256_file
-from pipeline.history import (
+from pipeline.publish.history import (
     HASHED,
     PERSONAL,
     HistoryMissing,
