@@ -33,7 +33,7 @@ from pipeline.ingest.headers import locate
 from pipeline.ingest.normalize import format_decimal
 from pipeline.ingest.read import Sheet
 from pipeline.source import passage_rows
-from pipeline.validate.rules import figure_of
+from pipeline.validate.citations import figure_of
 from tests.conftest import BUILD_DATE, validate
 
 DEMO = "demo-bulletin-2021"

@@ -18,7 +18,7 @@ import pytest
 
 from pipeline import paths
 from pipeline.source import collapse_ws, package_passage_rows
-from pipeline.validate.rules import figure_of
+from pipeline.validate.citations import figure_of
 from tests.conftest import codes, validate
 
 DATA = paths.DATASETS / "data"

@@ -368,7 +368,7 @@ class Run:
         value-mismatch check uses), as the value.  A form that rule cannot read is said so
         here rather than as a bare value-mismatch from the staged package, or, for 百分之十,
         a traceback from inside the validator."""
-        from pipeline.validate.rules import figure_of
+        from pipeline.validate.citations import figure_of
 
         written = obs["value_as_written"]
         try:

@@ -22,7 +22,7 @@ import duckdb
 
 from pipeline import config, registry
 from pipeline.config import build_date
-from pipeline.validate import rules
+from pipeline.validate import citations, rules
 from pipeline.validate.errors import ValidationError
 from pipeline.validate.tables import (
     Table,
@@ -190,8 +190,8 @@ def _validate_tables(con, package_path: Path, descriptor: dict, on_date: dt.date
             errors.extend(found.result())
         cursor.close()
     rules.check_reconciliation(con, tables, errors)
-    rules.check_passages(con, tables, rules.source_files(con, tables, base, errors), errors)
-    rules.check_citations(con, tables, errors)
+    citations.check_passages(con, tables, citations.source_files(con, tables, base, errors), errors)
+    citations.check_citations(con, tables, errors)
     rules.check_requesters(con, tables, errors)
     rules.check_plan_pages(con, tables, errors)
     rules.check_reserved_ids(con, tables, errors)
