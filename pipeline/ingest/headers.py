@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.ingest.read import Sheet
+from pipeline.ingest.workbook import Sheet
 
 HEADERS_TOML = Path(__file__).with_name("headers.toml")
 SCAN_ROWS = 15  # a header block never starts lower than this

@@ -21,7 +21,7 @@ import re
 import stat
 from pathlib import Path
 
-from pipeline.ingest.read import ReadError
+from pipeline.ingest.workbook import ReadError
 
 QUARANTINE_HEADER = ["输入行号/input_row", "列/column", "字段/field", "值/value", "错误代码/code", "原因/reason",
                      "输入文件/input_file"]
