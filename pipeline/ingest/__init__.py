@@ -24,7 +24,8 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.ingest.figures import ingest_figures
-from pipeline.ingest.run import FIGURES, TARGETS, Outcome, ingest_records, summary
+from pipeline.ingest.run import FIGURES, TARGETS, Outcome, ingest_records
+from pipeline.ingest.summary import summary
 
 
 def ingest(path: Path, into: str, package: Path = paths.PACKAGE, *, on_date: dt.date | None = None,

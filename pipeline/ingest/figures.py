@@ -66,15 +66,12 @@ from pipeline.ingest import citations
 from pipeline.ingest.findings import Finding, shown
 from pipeline.ingest.headers import Aliases, HeaderMap, aliases, config
 from pipeline.ingest.normalize import format_decimal, nfkc, normalize_enum, trim
+from pipeline.ingest.outcome import Outcome
 from pipeline.ingest.read import ReadError, read_file
-from pipeline.ingest.run import (
-    Outcome,
+from pipeline.ingest.run import pick_sheet, read_dataset, same_value, save
+from pipeline.ingest.staging import (
     dataset_bytes,
     error_key,
-    pick_sheet,
-    read_dataset,
-    same_value,
-    save,
     unvalidated,
     validate_staged,
 )

@@ -26,6 +26,9 @@ One run:
 
 Every row read is accepted, rejected or a duplicate; blank rows are not rows.
 
+This module loads, normalises, sorts out duplicates, runs and saves; staging.py validates the
+new rows in a staged copy of the package, summary.py prints the result, outcome.py holds it.
+
 Formula cells (XLSX): a row whose ingested cell holds a formula is rejected
 (`formula-cell`), with or without a value cached in the file.  Without one, the cell
 reads as empty and a fine of `=0.5+0.5` would pass as no fine.  With one, the value is
@@ -40,12 +43,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import os
-import shutil
-import tempfile
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -59,7 +58,14 @@ from pipeline.ingest.normalize import (
     split_figure,
     trim,
 )
+from pipeline.ingest.outcome import FIGURES, TARGETS, Candidate, Outcome, shown_path
 from pipeline.ingest.read import ReadError, Workbook, read_file
+from pipeline.ingest.staging import (
+    attribute,
+    error_key,
+    unvalidated,
+    validate_rows,
+)
 from pipeline.ingest.write import (
     QUARANTINE_HEADER,
     WriteError,
@@ -68,67 +74,11 @@ from pipeline.ingest.write import (
     is_own_quarantine,
 )
 
-TARGETS = {"penalties": "penalties", "blacklist": "blacklist", "campaign": "campaign_results",
-           "observations": "observations", "targets": "targets"}
-# Targets whose rows are figures quoted from a source (figures.py); "targets" also writes
-# plans and indicators.
-FIGURES = {"observations", "targets"}
-DATE_HINT = ("可写作 2015-06-01、2015年6月1日、二〇一五年六月一日、2015.6.1 或 2015/6/1",
-             "accepted forms: 2015-06-01, 2015年6月1日, 二〇一五年六月一日, 2015.6.1, 2015/6/1")
-AMOUNT_HINT = ("金额可写作 41.1万元、25000元、贰万伍仟元", "amounts may be written 41.1万元, 25000元, 贰万伍仟元")
 # Fields ingest can fill in itself, so a file need not have a column for them.
 DERIVED = {
     "blacklist": {"regime"},
     "campaign_results": {"measure_id", "seq", "measure_en", "unit_en", "value_as_written", "amount_yuan", "campaign_zh", "unit"},
 }
-# Where a derived field's value came from, so a finding on it points at cells the clerk wrote.
-DERIVED_FROM = {
-    "regime": ["legal_basis"],
-    "value_as_written": ["value", "unit"], "amount_yuan": ["value"], "unit": ["value"],
-    "measure_id": ["measure_zh"], "measure_en": ["measure_zh"], "unit_en": ["unit"], "seq": ["year"],
-}
-
-
-@dataclass
-class Candidate:
-    row: int  # input row number
-    cells: list[str]  # the row as read
-    values: dict[str, str]
-    findings: list[Finding] = field(default_factory=list)
-    covered: set[str] = field(default_factory=set)  # fields whose `required` an ingest finding already explains
-
-
-@dataclass
-class Outcome:
-    input: Path
-    resource: str
-    workbook: Workbook | None = None
-    header: HeaderMap | None = None
-    rows_read: int = 0
-    blank_rows: int = 0
-    accepted: list[int] = field(default_factory=list)
-    rejected: dict[int, list[Finding]] = field(default_factory=dict)
-    duplicates: list[tuple[int, str]] = field(default_factory=list)  # (input row, what it duplicates)
-    warnings: list[Finding] = field(default_factory=list)
-    missing_required: list[str] = field(default_factory=list)
-    quarantine: Path | None = None
-    quarantine_written: bool = False
-    quarantine_removed: bool = False
-    quarantine_foreign: bool = False  # a file of the quarantine's name that this tool did not write for this input
-    dataset: Path | None = None
-    appended: dict[Path, int] = field(default_factory=dict)  # figures.py: every file it appends to, and how many rows
-    written: bool = False
-    dry_run: bool = False
-    error: ReadError | None = None
-    preexisting: int = 0  # errors the package had before this file (other tables, older rows)
-    cells: dict[int, list[str]] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        if self.error:
-            return 2
-        return 1 if self.rejected else 0
-
 
 # ---------------------------------------------------------------------------
 # Load inputs
@@ -323,138 +273,6 @@ def sort_out_duplicates(candidates: list[Candidate], existing: list[dict], field
 
 
 # ---------------------------------------------------------------------------
-# Process: validate with the pipeline's validator
-# ---------------------------------------------------------------------------
-
-
-def serialise(rows: list[dict], names: list[str]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    for r in rows:
-        w.writerow([r[n] for n in names])
-    return buf.getvalue().encode("utf-8")
-
-
-def dataset_bytes(dataset: Path, names: list[str], rows: list[dict]) -> bytes:
-    head = dataset.read_bytes() if dataset.exists() else b""
-    if not head:
-        head = serialise([dict(zip(names, names))], names)
-    elif not head.endswith(b"\n"):
-        head += b"\n"
-    return head + serialise(rows, names)
-
-
-def stage(package: Path, descriptor: dict, replace: dict[str, bytes], dest: Path) -> Path:
-    """A copy of the package in dest: every file linked, each CSV in `replace` (its path in
-    the package -> content) written instead.
-    (Every file of the package folder, not only the resources: the source texts that
-    sources.csv names are checked too.)"""
-    base = package.parent
-    files = [p.relative_to(base).as_posix() for p in sorted(base.rglob("*"))
-             if p.is_file() and p != package and "releases" not in p.relative_to(base).parts
-             and not p.name.endswith(".quarantine.csv")]
-    for p in [r.get("path") for r in descriptor.get("resources", [])] + files:
-        if not isinstance(p, str):
-            continue
-        target = dest / p
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if p in replace:
-            target.write_bytes(replace[p])
-        elif (base / p).exists() and not target.exists():
-            try:
-                os.symlink((base / p).resolve(), target)
-            except OSError:
-                shutil.copyfile(base / p, target)
-    staged = dest / package.name
-    shutil.copyfile(package, staged)
-    return staged
-
-
-def validate_rows(package: Path, descriptor: dict, res: dict, dataset: Path, names: list[str], rows: list[dict],
-                  on_date: dt.date):
-    content = dataset_bytes(dataset, names, rows)
-    return validate_staged(package, descriptor, {res["path"]: content}, on_date), content
-
-
-def validate_staged(package: Path, descriptor: dict, replace: dict[str, bytes], on_date: dt.date):
-    from pipeline.validate import validate_package
-
-    try:
-        with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-            staged = stage(package, descriptor, replace, Path(tmp))
-            report, con = validate_package(staged, on_date=on_date)
-            con.close()
-    except OSError as exc:  # the staged copy lives in the temporary folder: a full /tmp stops here
-        # shutil names the copy's destination in filename2, its source in filename
-        raise WriteError(Path(exc.filename2 or exc.filename or tempfile.gettempdir()), exc,
-                         ("校验用的临时副本无法写入，没有写入任何文件", "the staged copy for validation could not be written; nothing was written"),
-                         ) from exc
-    # Messages may name files: name the real package's, so findings compare with its own.
-    for e in report.errors:
-        e.message_zh = e.message_zh.replace(str(staged.parent), str(package.parent))
-        e.message_en = e.message_en.replace(str(staged.parent), str(package.parent))
-    return report
-
-
-def error_key(e) -> tuple:
-    return (e.code, e.resource, e.row, e.field, e.message_en)
-
-
-def unvalidated(report, resource: str, package: Path) -> ReadError | None:
-    """The validator stops early on a broken descriptor or file: then nothing was checked."""
-    if resource in report.tables:
-        return None
-    first = "; ".join(f"{e.code}: {e.message_zh}" for e in report.errors[:3])
-    return ReadError(f"数据包本身有错误，无法校验新记录（{first}）；请先运行 python -m pipeline validate {_rel(package)} 并修复",
-                     f"The package itself is broken, so new rows cannot be checked ({first}); run python -m pipeline validate first")
-
-
-def attribute(report, resource: str, n_existing: int, batch: list[Candidate], header: HeaderMap, fields: list[dict],
-              al: Aliases):
-    """Split findings: {candidate index: [Finding]}, and the rest (existing rows, other tables, no row)."""
-    from pipeline.validate import ValidationError
-
-    cols = header.by_field()
-    titles = {f["name"]: f for f in fields}
-    mapped, rest = {}, []
-    for e in report.errors:
-        idx = (e.row - 2 - n_existing) if (e.resource == resource and e.row) else -1
-        if not 0 <= idx < len(batch):
-            rest.append(e)
-            continue
-        cand = batch[idx]
-        names = (e.field or "").split(",")
-        if e.code == "required" and set(names) <= cand.covered:
-            continue
-        sources = [n for n in names if n in cols] or [s for n in names for s in DERIVED_FROM.get(n, []) if s in cols]
-        f0 = titles.get(names[0], {})
-        where = (" + ".join(cols[n].where for n in sources)
-                 or f"（没有“{f0.get('title', names[0])}”列 / no column for {names[0]}）")
-        raw = " | ".join(cand.cells[cols[n].index] if cols[n].index < len(cand.cells) else "" for n in sources)
-        zh, en = e.message_zh, e.message_en
-        if e.code in ("unique", "primary-key") and str(e.detail).isdigit():
-            first = int(e.detail) - 2 - n_existing
-            if 0 <= first < len(batch):
-                again = ValidationError(e.code, value=e.value, detail=str(batch[first].row))
-                zh, en = again.message_zh + "（本文件）", again.message_en + " of this file"
-        if e.code == "type-error" and f0.get("type") == "date":
-            zh, en = f"{zh}；{DATE_HINT[0]}", f"{en}; {DATE_HINT[1]}"
-        if e.code == "type-error" and names[0].endswith("_wan"):
-            zh, en = f"{zh}；{AMOUNT_HINT[0]}", f"{en}; {AMOUNT_HINT[1]}"
-        if e.code == "required" and not sources:
-            suggest = "、".join(al.examples.get(names[0], [])[:3])
-            zh += f"；本文件没有“{f0.get('title', names[0])}”列（表头可写作：{suggest}）"
-            en += f"; this file has no column for {names[0]} (headers accepted: {suggest})"
-            unknown = "，".join(c.where for c in header.of_kind("unknown"))
-            if unknown:
-                zh += f"；未识别的列：{unknown}，是否就是此列？"
-                en += f"; columns not recognised: {unknown} — is it one of them?"
-        value = WITHHELD if e.code in PERSONAL_CODES else shown(raw)
-        mapped.setdefault(idx, []).append(Finding(e.code, cand.row, e.field, where, value, zh, en, e.severity))
-    return mapped, rest
-
-
-# ---------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------
 
@@ -580,8 +398,8 @@ def save(out: Outcome, writes: list[tuple[Path, bytes]]) -> None:
             write_quarantine(out)
             out.quarantine_written = True
         for dataset, content in writes:
-            zh = f"已写入 {'、'.join(_rel(p) for p in done)}，其余文件保持原样；再运行同一命令即可补全（已写入的行作为重复跳过）"
-            en = (f"{', '.join(_rel(p) for p in done)} were written, the rest is as it was; run the same command again "
+            zh = f"已写入 {'、'.join(shown_path(p) for p in done)}，其余文件保持原样；再运行同一命令即可补全（已写入的行作为重复跳过）"
+            en = (f"{', '.join(shown_path(p) for p in done)} were written, the rest is as it was; run the same command again "
                   "to complete it (rows already in are skipped)")
             kept = (zh, en) if done else KEPT
             atomic_write(dataset, content, kept)
@@ -627,117 +445,4 @@ def write_quarantine(out: Outcome) -> None:
                  ("数据文件保持原样，没有写入任何记录", "the dataset is as it was, no row was written"))
 
 
-# ---------------------------------------------------------------------------
-# Summary
-# ---------------------------------------------------------------------------
-
-
-def _rel(p: Path) -> str:
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(p)
-
-
-def command(out: Outcome, package: Path, *, dry_run: bool = False) -> str:
-    into = next((k for k, v in TARGETS.items() if v == out.resource), out.resource)
-    cmd = f"python -m pipeline ingest {_rel(out.input)} --into {into}"
-    if Path(package).resolve() != paths.PACKAGE:
-        cmd += f" --package {_rel(Path(package).resolve())}"
-    return cmd + (" --dry-run" if dry_run else "")
-
-
-def summary(out: Outcome, package: Path = paths.PACKAGE, limit: int = 40) -> str:
-    lines = []
-    add = lines.append
-    add(f"导入 / ingest: {_rel(out.input)} → {out.resource}")
-    if out.error and out.header is None:
-        add(f"✗ 无法读取 / cannot read: {out.error.zh} / {out.error.en}")
-        return "\n".join(lines)
-    wb, h = out.workbook, out.header
-    if wb.kind == "csv":
-        delim = {",": "逗号 comma", "\t": "制表符 tab", ";": "分号 semicolon", "|": "竖线 bar"}[wb.delimiter]
-        add(f"  编码 / encoding: {wb.encoding}（{wb.encoding_how}）；分隔符 / delimiter: {delim}")
-    else:
-        add(f"  Excel 工作表 / sheet: {h.sheet.name}")
-    rows = h.header_rows
-    span = (f"第{rows[0]}行 / row {rows[0]}" if len(rows) == 1
-            else f"第{rows[0]}–{rows[-1]}行 / rows {rows[0]}–{rows[-1]}")
-    add(f"  表头 / header: {span}; 识别 {len(h.by_field())} 列 / {len(h.by_field())} columns mapped")
-    for kind, zh, en in (("unknown", "未识别，未导入", "not recognised, not ingested"),
-                         ("duplicate", "重复的列，未导入", "repeated column, not ingested"),
-                         ("personal", "个人信息，未导入", "personal data, never ingested"),
-                         ("ignore", "不需要", "not needed")):
-        cols = h.of_kind(kind)
-        if cols:
-            add(f"  {zh} / {en}: " + "，".join(c.where + (f"（同{c.note}列）" if c.note else "") for c in cols))
-    stray = [c for c in h.of_kind("empty") if any(c.index < len(cells) and trim(cells[c.index]) for _, cells in h.data)]
-    if stray:
-        add("  无表头但有数据，未导入 / data without a header, not ingested: " + "，".join(c.where for c in stray))
-    if out.missing_required:
-        add("  缺少必填列 / required columns missing: " + "，".join(out.missing_required))
-    n_acc, n_rej, n_dup = len(out.accepted), len(out.rejected), len(out.duplicates)
-    add(f"行 / rows: 读取 read {out.rows_read} = 接受 accepted {n_acc} + 拒绝 rejected {n_rej} + 重复 duplicates {n_dup}"
-        + (f"（另有空行 {out.blank_rows} 行，跳过 / {out.blank_rows} blank skipped）" if out.blank_rows else ""))
-    if out.rejected:
-        add("拒绝 / rejected:")
-        text = []
-        for row, findings in out.rejected.items():
-            empty = [f.column for f in findings if f.code == "required"]
-            if empty:
-                text.append(f"  第{row}行 [required] 必填字段为空 / required but empty: {'、'.join(empty)}")
-            for f in findings:
-                if f.code != "required" or not empty:
-                    value = f"“{f.value}” " if f.value else ""
-                    message = f.message_zh if len(f.message_zh) <= 90 else f.message_zh[:89] + "…"
-                    text.append(f"  第{row}行 {f.column} {value}[{f.code}] {message}")
-        lines.extend(text[:limit])
-        if len(text) > limit:
-            add(f"  … 另有 {len(text) - limit} 条，见隔离文件 / {len(text) - limit} more in the quarantine file")
-    if out.duplicates:
-        add("重复，未再写入 / duplicates, not written again: "
-            + "；".join(f"第{r}行 = {what}" for r, what in out.duplicates[:10])
-            + (f" … (+{len(out.duplicates) - 10})" if len(out.duplicates) > 10 else ""))
-    if out.preexisting:
-        add(f"注意 / note: 数据包原有 {out.preexisting} 个错误，与本文件无关；请运行 python -m pipeline validate 查看 / "
-            f"the package already had {out.preexisting} errors unrelated to this file; run python -m pipeline validate")
-    for wfind in out.warnings[:5]:
-        add(f"警告 / warning: {f'第{wfind.row}行 ' if wfind.row else ''}[{wfind.code}] {wfind.message_zh}")
-    appended = out.appended or ({out.dataset: n_acc} if out.dataset else {})
-    if out.dry_run:
-        would = ", ".join(f"{n} rows to {_rel(p)}" for p, n in appended.items() if n) or "no rows"
-        add(f"试运行，未写入任何文件 / dry run, nothing written (would append {would}"
-            + (f", quarantine {n_rej} rows" if n_rej else "") + ")")
-    else:
-        if out.written:
-            add("已写入 / appended: " + "; ".join(f"{_rel(p)} (+{n} 行 rows)" for p, n in appended.items() if n))
-        if out.quarantine_written:
-            add(f"隔离文件 / quarantine: {_rel(out.quarantine)} ({n_rej} 行 rows)")
-        elif out.quarantine_removed:
-            add(f"已删除上次的隔离文件 / removed the previous quarantine file: {_rel(out.quarantine)}")
-    if out.quarantine_foreign and not out.rejected:
-        add(f"注意 / note: {_rel(out.quarantine)} 不是本工具为此文件写的隔离文件，未改动 / "
-            "is not the quarantine file this tool wrote for this input; left as it is")
-    elif out.quarantine_foreign and out.dry_run:
-        add(f"注意 / note: {_rel(out.quarantine)} 已存在且不是本工具为此文件写的；正式导入前请改名或移走 / "
-            "exists and is not this tool's file for this input; rename or move it before the real run")
-    if out.error:
-        add(f"✗ {out.error.zh} / {out.error.en}")
-        return "\n".join(lines)
-    build = "python -m pipeline build" + ("" if Path(package).resolve() == paths.PACKAGE else f" {_rel(Path(package).resolve())}")
-    if out.dry_run:
-        nxt = f"去掉 --dry-run 正式导入 / run it for real: {command(out, package)}"
-    elif out.rejected:
-        nxt = (f"按隔离文件修改原表中列出的单元格，再运行同一命令（已导入的行会作为重复跳过）/ fix the cells listed in the "
-               f"quarantine file, then run the same command again (rows already in are skipped): {command(out, package)}")
-        if out.written:
-            nxt += f"\n      然后发布 / then publish: {build}"
-    elif out.written:
-        nxt = f"校验并发布 / validate and publish: {build}"
-    else:
-        nxt = "没有新记录，无需操作 / nothing new, nothing to do"
-    add(f"下一步 / next: {nxt}")
-    return "\n".join(lines)
-
-
-__all__ = ["FIGURES", "TARGETS", "Outcome", "ingest_records", "summary"]
+__all__ = ["FIGURES", "TARGETS", "Outcome", "ingest_records"]
