@@ -31,14 +31,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import errno
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -46,7 +43,8 @@ from pipeline import config, paths
 from pipeline.errors import PipelineError
 from pipeline.files import sha256_file
 from pipeline.ingest.read import EncodingError, decode
-from pipeline.ingest.write import WriteError, atomic_write
+from pipeline.ingest.staging import error_key
+from pipeline.ingest.write import Transaction, WriteError, appended
 from pipeline.source import split_passages
 from pipeline.validate.personal import CONTROL
 
@@ -301,74 +299,8 @@ def differences(row: dict, given: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
-# Save: replace files in one rename each, keeping the old ones until the end
+# Save: replace files in one rename each (ingest/write.py's Transaction); describe findings
 # ---------------------------------------------------------------------------
-
-
-class Transaction:
-    """Files replaced or created in a package, undone in reverse order by renames alone
-    (the old versions are hard links, so putting them back needs no disk space)."""
-
-    KEPT = ("数据包保持原样", "the package is as it was")
-
-    def __init__(self):
-        self.done: list[tuple[Path, Path | None]] = []  # (file, its old version or None if new)
-        self.made_dirs: list[Path] = []
-
-    def write(self, path: Path, data: bytes) -> None:
-        backup = None
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True)
-            self.made_dirs.append(path.parent)
-        if path.exists():
-            backup = path.with_name(f".{path.name}.{os.getpid()}.source-add-backup")
-            try:
-                os.link(path, backup)
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
-                    raise WriteError(backup, exc, self.KEPT) from exc
-                shutil.copy2(path, backup)  # a file system without hard links
-        try:
-            atomic_write(path, data, self.KEPT)
-        except BaseException:
-            if backup is not None:
-                backup.unlink()
-            raise
-        self.done.append((path, backup))
-
-    def rollback(self) -> None:
-        for path, backup in reversed(self.done):
-            if backup is None:
-                path.unlink(missing_ok=True)
-            else:
-                os.replace(backup, path)
-        for d in reversed(self.made_dirs):
-            try:
-                d.rmdir()
-            except OSError:
-                pass  # not empty: something else put a file there
-        self.done.clear()
-
-    def commit(self) -> None:
-        for _, backup in self.done:
-            if backup is not None:
-                backup.unlink(missing_ok=True)
-        self.done.clear()
-
-
-def csv_bytes(rows: list[list]) -> bytes:
-    """As `python -m pipeline passages` writes: minimal quoting, LF, None as empty."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([["" if v is None else v for v in r] for r in rows])
-    return buf.getvalue().encode("utf-8")
-
-
-def appended(old: bytes, rows: list[list]) -> bytes:
-    return old + (b"" if not old or old.endswith(b"\n") else b"\n") + csv_bytes(rows)
-
-
-def error_key(e) -> tuple:
-    return (e.code, e.resource, e.row, e.field, e.message_en)
 
 
 def described(e) -> str:

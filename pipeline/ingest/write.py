@@ -9,6 +9,8 @@ writes for people safe to open in a spreadsheet.
 - `is_own_quarantine`: the quarantine file this tool wrote for this input, recognised by
   its header and the input's file name in its 输入文件/input_file column; any other file
   of that name is never deleted or overwritten.
+- `Transaction`: several files replaced or created together (source add: the text, sources.csv,
+  passages.csv), undone in reverse order by renames alone if one fails; `csv_bytes`, `appended`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import errno
 import io
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -118,3 +121,65 @@ def is_own_quarantine(path: Path, input_name: str) -> bool:
         return False
     n = len(QUARANTINE_HEADER)
     return header[:n] == QUARANTINE_HEADER and len(first) >= n and first[n - 1] == spreadsheet_safe(input_name)
+
+
+class Transaction:
+    """Files replaced or created in a package, undone in reverse order by renames alone
+    (the old versions are hard links, so putting them back needs no disk space)."""
+
+    KEPT = ("数据包保持原样", "the package is as it was")
+
+    def __init__(self):
+        self.done: list[tuple[Path, Path | None]] = []  # (file, its old version or None if new)
+        self.made_dirs: list[Path] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        backup = None
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True)
+            self.made_dirs.append(path.parent)
+        if path.exists():
+            backup = path.with_name(f".{path.name}.{os.getpid()}.backup")
+            try:
+                os.link(path, backup)
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+                    raise WriteError(backup, exc, self.KEPT) from exc
+                shutil.copy2(path, backup)  # a file system without hard links
+        try:
+            atomic_write(path, data, self.KEPT)
+        except BaseException:
+            if backup is not None:
+                backup.unlink()
+            raise
+        self.done.append((path, backup))
+
+    def rollback(self) -> None:
+        for path, backup in reversed(self.done):
+            if backup is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(backup, path)
+        for d in reversed(self.made_dirs):
+            try:
+                d.rmdir()
+            except OSError:
+                pass  # not empty: something else put a file there
+        self.done.clear()
+
+    def commit(self) -> None:
+        for _, backup in self.done:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        self.done.clear()
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    """As `python -m pipeline passages` writes: minimal quoting, LF, None as empty."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["" if v is None else v for v in r] for r in rows])
+    return buf.getvalue().encode("utf-8")
+
+
+def appended(old: bytes, rows: list[list]) -> bytes:
+    return old + (b"" if not old or old.endswith(b"\n") else b"\n") + csv_bytes(rows)
