@@ -416,14 +416,16 @@ def test_a_source_the_validator_rejects_is_rolled_back(package_copy, tmp_path):
 def test_a_failed_write_is_rolled_back(package_copy, bulletin_gb18030, monkeypatch):
     # The disk fills up at the last of the three writes: the text and passages.csv already
     # written must be undone, or passages would point at a source that is not registered.
-    real = sources_add.atomic_write
+    from pipeline.ingest import write  # the transaction writes through write.atomic_write
+
+    real = write.atomic_write
 
     def full_disk(path, data, kept):
         if Path(path).name == "sources.csv":
             raise WriteError(Path(path), OSError(errno.ENOSPC, "No space left on device"), kept)
         real(path, data, kept)
 
-    monkeypatch.setattr(sources_add, "atomic_write", full_disk)
+    monkeypatch.setattr(write, "atomic_write", full_disk)
     before = snapshot(package_copy)
     with pytest.raises(Refused) as info:
         add(package_copy, bulletin_gb18030)
