@@ -43,12 +43,17 @@ STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 
 
-COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".csv", ".map")
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".csv", ".map", ".webmanifest")
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzipped when the browser accepts it (as any CDN or nginx would: the
-    page-weight targets assume it); MkDocs' 404.html for missing pages; one log line per request."""
+    """Static files, gzipped (level 6) when the browser accepts it, as any CDN or nginx would: the
+    page-weight targets assume it; MkDocs' 404.html for missing pages; one log line per request.
+    The tests and benchmarks serve built sites with this same handler (tests/browser.py)."""
+
+    gzip = True                              # compress COMPRESSIBLE files for browsers that accept it
+    not_found_page: str | None = "404.html"  # served with status 404 for a missing path
+    log = True                               # one line per request on stderr
 
     def do_GET(self):
         requested = Path(self.translate_path(self.path))
@@ -56,12 +61,14 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             if not self.path.split("?")[0].endswith("/"):
                 return super().do_GET()  # the redirect to the URL with a slash
             requested = requested / "index.html"
-        if "gzip" in self.headers.get("Accept-Encoding", "") and requested.is_file() and requested.suffix in COMPRESSIBLE:
+        if (self.gzip and "gzip" in self.headers.get("Accept-Encoding", "") and requested.is_file()
+                and requested.suffix in COMPRESSIBLE):
             import gzip
 
             body = gzip.compress(requested.read_bytes(), compresslevel=6, mtime=0)
+            ctype = self.guess_type(str(requested))
             self.send_response(200)
-            self.send_header("Content-Type", self.guess_type(str(requested)))
+            self.send_header("Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith("text/") else ctype)
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
             self.send_header("Content-Length", str(len(body)))
@@ -71,8 +78,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         return super().do_GET()
 
     def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
+        page = Path(self.directory) / self.not_found_page if self.not_found_page else None
+        if code == 404 and page is not None and page.is_file():
             body = page.read_bytes()
             self.send_response(404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -84,13 +91,23 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         super().send_error(code, message, explain)
 
     def log_message(self, format, *args):
-        sys.stderr.write(f"site: {self.address_string()} {format % args}\n")
+        if self.log:
+            sys.stderr.write(f"site: {self.address_string()} {format % args}\n")
 
 
-def start_site(site_dir: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
-    httpd = http.server.ThreadingHTTPServer((host, port), handler)
-    httpd.daemon_threads = True
+class SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser that closed the connection mid-download is not a server problem.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
+def start_site(site_dir: Path, host: str, port: int, handler: type[SiteHandler] = SiteHandler) -> SiteServer:
+    """Serve `site_dir` in a background thread; returns the server (its .shutdown() stops it)."""
+    httpd = SiteServer((host, port), functools.partial(handler, directory=str(site_dir)))
     threading.Thread(target=httpd.serve_forever, name="site", daemon=True).start()
     return httpd
 

@@ -21,7 +21,6 @@ Typical use::
 
 from __future__ import annotations
 
-import functools
 import gzip as _gzip
 import os
 import shutil
@@ -29,7 +28,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -123,106 +121,31 @@ def launch_chromium(*, executable_path: str = CHROMIUM_PATH, extra_args: tuple[s
 # Static server
 # --------------------------------------------------------------------------
 
-#: Content types a static host compresses (nginx gzip_types-like); images and
-#: archives are already compressed.
-COMPRESSIBLE = ("text/", "application/json", "application/javascript", "application/xml",
-                "image/svg+xml", "application/manifest+json")
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    not_found_page: str | None = "404.html"
-    gzip: bool = False
-
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        body = self._gzipped_body()
-        if body is None:
-            return super().do_GET()
-        data, ctype = body
-        self.send_response(200)
-        self.send_header("Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith("text/") else ctype)
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Vary", "Accept-Encoding")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _gzipped_body(self) -> tuple[bytes, str] | None:
-        """(gzip bytes, content type) when this response should be compressed, else None
-        (then SimpleHTTPRequestHandler answers: redirects, 404s, binary files)."""
-        if not self.gzip or "gzip" not in self.headers.get("Accept-Encoding", ""):
-            return None
-        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            if not url_path.endswith("/"):
-                return None  # let the base class redirect to the slash URL
-            path = path / "index.html"
-        if not path.is_file():
-            return None
-        ctype = self.guess_type(str(path))
-        if not ctype.startswith(COMPRESSIBLE):
-            return None
-        import gzip
-
-        return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0), ctype
-
-    def send_error(self, code, message=None, explain=None):
-        # Serve the site's own 404 page (as a static host would), with status 404.
-        page = Path(self.directory) / self.not_found_page if self.not_found_page else None
-        if code == 404 and page is not None and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404, message)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # A browser context closed mid-download; not a server problem.
-        import sys
-
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        super().handle_error(request, client_address)
-
-
 @contextmanager
 def serve_directory(directory: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
                     not_found_page: str | None = "404.html", gzip: bool = False) -> Iterator[str]:
-    """Serve ``directory`` over HTTP on a free port in a background thread.
+    """Serve ``directory`` over HTTP on a free port in a background thread, with the handler
+    `python -m pipeline serve` uses (pipeline.serve.SiteHandler).
 
     Yields the base URL, e.g. ``http://127.0.0.1:41234/`` (always ends in /).
     Missing paths get ``not_found_page`` (if present) with status 404.
-    ``gzip=True`` compresses text responses (HTML, CSS, JS, JSON, SVG, XML) at
-    level 6 when the client accepts it, as a production static host would;
+    ``gzip=True`` compresses text responses (HTML, CSS, JS, JSON, SVG, XML…) at
+    level 6 when the client accepts it, as `pipeline serve` and a production static host do;
     page-weight figures say which server they were measured against.
     """
-    directory = str(Path(directory).resolve())
-    if not Path(directory).is_dir():
+    from pipeline.serve import SiteHandler, start_site
+
+    directory = Path(directory).resolve()
+    if not directory.is_dir():
         raise FileNotFoundError(directory)
-    handler = functools.partial(
-        type("Handler", (_QuietHandler,), {"not_found_page": not_found_page, "gzip": gzip}),
-        directory=directory,
-    )
-    server = _Server((host, port), handler)
-    thread = threading.Thread(target=server.serve_forever, name="static-server", daemon=True)
-    thread.start()
+    # the product's own handler (python -m pipeline serve), quiet, with this call's options
+    handler = type("TestSiteHandler", (SiteHandler,), {"gzip": gzip, "not_found_page": not_found_page, "log": False})
+    server = start_site(directory, host, port, handler)
     try:
         yield f"http://{host}:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
 
 
 # --------------------------------------------------------------------------

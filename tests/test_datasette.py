@@ -72,22 +72,7 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_build(tmp_path_factory) -> Path:
-    """build-demo/ equivalent in a temporary directory, built on the fixed date."""
-    from pipeline.demo import run_demo
-
-    out = tmp_path_factory.mktemp("datasette") / "build-demo"
-    assert run_demo(out=out, with_site=False, on_date=BUILD_DATE) == 0
-    return out
-
-
-@pytest.fixture(scope="session")
-def demo_db(demo_build) -> Path:
-    return demo_build / "data" / "safety.db"
-
-
-@pytest.fixture(scope="session")
-def datasette(demo_build, demo_db, tmp_path_factory):
+def datasette(demo, demo_db, tmp_path_factory):
     """Base URL (with trailing slash) of a running Datasette serving the demo database."""
     work = tmp_path_factory.mktemp("datasette-run")
     inspect_file = write_inspect_file(demo_db, work / "inspect.json")
@@ -631,14 +616,14 @@ def port_is_closed(port: int) -> bool:
 
 @pytest.mark.server
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_serve_runs_site_and_datasette_and_stops_both(demo_build, tmp_path, sig):
+def test_serve_runs_site_and_datasette_and_stops_both(demo, tmp_path, sig):
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("<h1>南昌</h1>", encoding="utf-8")
     (site / "404.html").write_text("<h1>404</h1>", encoding="utf-8")
     site_port, ds_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--build", str(demo_build), "--site-dir", str(site),
+        [sys.executable, "-m", "pipeline", "serve", "--build", str(demo), "--site-dir", str(site),
          "--site-port", str(site_port), "--datasette-port", str(ds_port)],
         cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -670,13 +655,13 @@ def _children(pid: int) -> list[str]:
 
 
 @pytest.mark.server
-def test_serve_with_replicas_behind_haproxy_in_one_command(demo_build, tmp_path):
+def test_serve_with_replicas_behind_haproxy_in_one_command(demo, tmp_path):
     # Issue 16: several Datasette processes behind a real load balancer, started and stopped
     # by one command; the visitor sees one address.
     _haproxy()
     ds_port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--build", str(demo_build), "--no-site", "--replicas", "2",
+        [sys.executable, "-m", "pipeline", "serve", "--build", str(demo), "--no-site", "--replicas", "2",
          "--datasette-port", str(ds_port)],
         cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{ds_port}/"

@@ -24,9 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.datasette import PLUGINS_DIR, SETTINGS, datasette_command, render_metadata, write_inspect_file
+from pipeline.datasette import (
+    PLUGINS_DIR,
+    SETTINGS,
+    datasette_command,
+    render_metadata,
+    write_inspect_file,
+)
 from pipeline.datasette.metadata import dumps
-from tests.test_datasette import demo_build, demo_db, free_port, get, rows_of, wait_for  # noqa: F401 (fixtures)
+from tests.test_datasette import free_port, get, rows_of, wait_for
 
 TIME_LIMIT_S = int(SETTINGS["sql_time_limit_ms"]) / 1000
 CROSS_JOIN = "(select count(*) from passages a, passages b, passages c, passages d) > 0"  # 118^4 rows: seconds
@@ -99,7 +105,7 @@ def running_server(db: Path, work: Path, plugins: dict | None = None):
 
 
 @pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):  # noqa: F811 (fixtures imported above)
+def server(demo_db, tmp_path_factory):
     with running_server(demo_db, tmp_path_factory.mktemp("datasette-hostile")) as server:
         yield server
 

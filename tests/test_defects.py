@@ -51,13 +51,6 @@ def test_corpus_and_expectations_agree():
     assert {p.name for p in DEFECTS.glob("*.csv")} == set(EXPECTED)
 
 
-@pytest.fixture
-def fictional_package(package_copy) -> Path:
-    for name in ("penalties", "blacklist"):
-        shutil.copyfile(FICTIONAL / f"{name}.csv", package_copy.parent / "data" / f"{name}.csv")
-    return package_copy
-
-
 def test_fictional_fixtures_are_valid(fictional_package):
     assert codes(validate(fictional_package)) == []
 

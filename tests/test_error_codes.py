@@ -8,12 +8,10 @@ tests/test_ingest.py and tests/test_ingest_figures.py; each is asserted exactly 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from pipeline.errors import CATALOGUE, PipelineError
-from tests.conftest import BUILD_DATE, FICTIONAL
+from tests.conftest import BUILD_DATE
 from tests.fixtures.defects.recipes import INGEST, VALIDATE, Package
 
 # recipe -> every finding validation reports, in order: (code, resource, row, field)
@@ -64,13 +62,6 @@ UNREACHABLE = {
     # (tests/test_ingest.py fakes one to see the rows kept out)
     "package-invalid",
 }
-
-
-@pytest.fixture
-def fictional_package(package_copy):
-    for name in ("penalties", "blacklist"):
-        shutil.copyfile(FICTIONAL / f"{name}.csv", package_copy.parent / "data" / f"{name}.csv")
-    return package_copy
 
 
 def test_every_recipe_has_its_findings():

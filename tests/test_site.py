@@ -2,7 +2,8 @@
 fictional fixtures), checked file by file and then page by page in Debian chromium.
 
 One production build, one rebuild of the same inputs (to prove byte-identical output) and
-one demo build per session; one browser for every browser test.
+one demo build per session, shared with the other test files (tests/conftest.py); one browser
+for every browser test.
 """
 
 from __future__ import annotations
@@ -20,63 +21,14 @@ import pytest
 
 from pipeline import charts, paths
 from pipeline.site import DEMO_BANNER
+from tests.conftest import (  # the builds (prod, demo, site, served) are conftest's
+    BUILD_DATE,
+    DATASETTE_URL,
+    SITE_URL,
+)
 
-BUILD_DATE = dt.date(2026, 11, 28)
-SITE_URL = "https://safety.example.org/"        # where the production site says it lives
-DATASETTE_URL = "https://data.example.org/"     # where it says Datasette answers
 FICTIONAL = paths.DEMO
 ROAD_DEATHS = "fyp12-road-deaths"
-
-
-# --------------------------------------------------------------------------
-# Builds
-# --------------------------------------------------------------------------
-
-def _build(out: Path, demo: bool = False, urls: bool = True) -> Path:
-    from pipeline.build import build
-    from pipeline.demo import run_demo
-
-    with pytest.MonkeyPatch.context() as mp:
-        if urls:
-            mp.setenv("SITE_URL", SITE_URL)
-            mp.setenv("DATASETTE_URL", DATASETTE_URL)
-        else:
-            mp.delenv("SITE_URL", raising=False)
-            mp.delenv("DATASETTE_URL", raising=False)
-        mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-        if demo:
-            rc = run_demo(out, on_date=BUILD_DATE)
-        else:
-            rc = build(package=paths.PACKAGE, out=out, on_date=BUILD_DATE)
-    assert rc == 0
-    return (out / "current").resolve()
-
-
-@pytest.fixture(scope="session")
-def prod(tmp_path_factory) -> Path:
-    """The production build's generation directory (site/, site-src/, data/, warehouse)."""
-    return _build(tmp_path_factory.mktemp("prod") / "build")
-
-
-@pytest.fixture(scope="session")
-def prod_again(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("prod-again") / "build")
-
-
-@pytest.fixture(scope="session")
-def prod_without_urls(tmp_path_factory) -> Path:
-    """A production build whose SITE_URL and DATASETTE_URL are not set."""
-    return _build(tmp_path_factory.mktemp("prod-no-urls") / "build", urls=False)
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Path:
-    return _build(tmp_path_factory.mktemp("demo") / "build-demo", demo=True)
-
-
-@pytest.fixture(scope="session")
-def site(prod) -> Path:
-    return prod / "site"
 
 
 def html_pages(site_dir: Path) -> list[Path]:
@@ -358,6 +310,91 @@ def test_every_chart_is_inline_svg_with_title_summary_and_table(site):
 # Demo: fictional data, labelled on every page; production: none of it
 # --------------------------------------------------------------------------
 
+class _AssetRefs(HTMLParser):
+    """What a page loads: src of scripts, images, frames and media, href of <link>, data of
+    <object>, and its inline CSS (for url() and @import)."""
+
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+        self.inline_css: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source", "embed") and a.get("src"):
+            self.refs.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.refs.append(a["href"])
+        if tag == "object" and a.get("data"):
+            self.refs.append(a["data"])
+        if a.get("style"):
+            self.inline_css.append(a["style"])
+        self._in_style = tag == "style"
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.inline_css.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+
+_CSS_URL = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)""")
+
+
+def _third_party(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") or url.strip().startswith("//"):
+        return parts.hostname != urlsplit(SITE_URL).hostname
+    return False
+
+
+def test_no_page_or_stylesheet_loads_anything_from_another_host(site):
+    # Google Fonts, jsdelivr and unpkg are slow or blocked for readers in mainland China.
+    bad = []
+    for f in sorted(site.rglob("*")):
+        if f.suffix == ".html":
+            p = _AssetRefs()
+            p.feed(f.read_text(encoding="utf-8"))
+            css = "\n".join(p.inline_css)
+            bad += [(f.name, u) for u in p.refs if _third_party(u)]
+        elif f.suffix == ".css":
+            css = f.read_text(encoding="utf-8")
+        else:
+            continue
+        for m in _CSS_URL.finditer(css):
+            u = m.group(1) or m.group(2)
+            if _third_party(u):
+                bad.append((f.name, u))
+    assert bad == []
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "fonts.googleapis.com" not in html and "fonts.gstatic.com" not in html
+
+
+def test_meta_sitemap_404_and_nav(site):
+    about = (site / "about" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh"' in about
+    assert '<meta property="og:title" content="关于 - 南昌市安全生产“十三五”规划开放数据">' in about
+    assert f'<meta property="og:url" content="{SITE_URL}about/">' in about
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"<loc>{SITE_URL}blacklist/</loc>" in sitemap
+    assert "页面未找到" in (site / "404.html").read_text(encoding="utf-8")
+    assert not (site / "overrides").exists()  # theme input, not published
+    nav = re.findall(r'class="md-nav__link[^"]*"[^>]*>\s*<span class="md-ellipsis">\s*([^<]+?)\s*</span>',
+                     (site / "index.html").read_text(encoding="utf-8"))
+    for label in ["首页", "规划", "数据缺口", "指标", "执法", "黑名单", "数据下载", "API",
+                  "方法说明", "关于", "更新记录", "来源文件", "规划原文"]:
+        assert label in nav, label
+
+
+def test_search_index_is_segmented_chinese(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert "\\u200b" in index["config"]["separator"]
+    text = " ".join(d["text"] for d in index["docs"])
+    assert "\u200b道路交通\u200b" in text, "Chinese not segmented: is the pip package jieba installed?"
+
+
 def test_production_build_contains_no_fictional_data(prod):
     markers = [m.encode() for m in ("虚构", "示例（虚构）", "example.invalid")]
     found = [(p.relative_to(prod).as_posix(), m.decode()) for p in sorted(prod.rglob("*")) if p.is_file()
@@ -406,14 +443,6 @@ def test_demo_shows_only_entries_public_on_the_build_date(demo):
 # --------------------------------------------------------------------------
 
 browser = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def served(site):
-    from tests.browser import serve_directory
-
-    with serve_directory(site) as base:
-        yield base
 
 
 def all_paths(site_dir: Path) -> list[str]:
@@ -490,13 +519,57 @@ def test_home_answers_in_the_first_screen(chromium_session, served):
 
 
 @browser
-@pytest.mark.parametrize("query, expected", [("道路交通", f"/indicators/{ROAD_DEATHS}/"), ("黑名单", "/blacklist/")])
+@pytest.mark.parametrize("query, expected", [("道路交通", f"/indicators/{ROAD_DEATHS}/"), ("黑名单", "/blacklist/"),
+                                             ("安全生产", "/")])
 def test_search_finds_chinese_words(chromium_session, served, query, expected):
     from tests.browser import material_search, open_page
 
     with open_page(chromium_session, served, width=375) as (page, log):
         results = material_search(page, query)
         assert expected in {urlsplit(r["href"]).path for r in results}, results
+        assert log.errors == [] and log.foreign_requests() == []
+
+
+@browser
+def test_search_reports_no_match_for_an_absent_word(chromium_session, served):
+    from tests.browser import material_search, open_page
+
+    with open_page(chromium_session, served, width=375) as (page, _log):
+        assert material_search(page, "甲乙丙丁戊己") == []
+
+
+@browser
+def test_a_wide_table_scrolls_inside_its_box(chromium_session, served):
+    # Guards against a table wider than a phone pushing the whole page sideways.
+    from tests.browser import open_page
+
+    for js in (True, False):
+        with open_page(chromium_session, served + "targets-13th/", javascript_enabled=js) as (page, _log):
+            widths = page.evaluate("""() => [...document.querySelectorAll('.md-typeset table')].map(t => {
+                const s = t.closest('.md-typeset__scrollwrap') || t;
+                return [s.scrollWidth, s.clientWidth];
+            })""")
+            doc_w, inner_w = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+            assert any(scroll > client for scroll, client in widths), "no table wider than the phone: test page changed?"
+            assert doc_w <= inner_w
+
+
+@browser
+@pytest.mark.parametrize("width", [375, 320])
+def test_a_chart_fits_the_phone_width(chromium_session, served, width):
+    from tests.browser import horizontal_overflow, open_page
+
+    with open_page(chromium_session, served + f"indicators/{ROAD_DEATHS}/", width=width) as (page, log):
+        w, natural, column, label = page.evaluate("""() => {
+            const s = document.querySelector('figure.chart svg');
+            return [s.getBoundingClientRect().width, s.viewBox.baseVal.width,
+                    document.querySelector('.md-content__inner').clientWidth, s.getAttribute('aria-label')
+                    || (s.querySelector('title') || {}).textContent];
+        }""")
+        # drawn 1:1 when the column is wide enough, scaled down (never up) otherwise
+        assert w == pytest.approx(min(natural, column), abs=1)
+        assert label and page.get_by_role("img", name=label).count() >= 1
+        assert horizontal_overflow(page) == 0
         assert log.errors == [] and log.foreign_requests() == []
 
 

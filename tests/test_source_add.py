@@ -416,7 +416,9 @@ def test_a_source_the_validator_rejects_is_rolled_back(package_copy, tmp_path):
 def test_a_failed_write_is_rolled_back(package_copy, bulletin_gb18030, monkeypatch):
     # The disk fills up at the last of the three writes: the text and passages.csv already
     # written must be undone, or passages would point at a source that is not registered.
-    from pipeline.ingest import write  # the transaction writes through write.atomic_write
+    from pipeline.ingest import (
+        write,  # the transaction writes through write.atomic_write
+    )
 
     real = write.atomic_write
 
