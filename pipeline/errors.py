@@ -182,3 +182,34 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "same_as cannot be '{value}': {detail}",
     ),
 }
+
+
+# python -m pipeline source add (pipeline/sources_add.py) refuses a document with one of these
+# codes; its message names the file and says what to do, in both languages.
+SOURCE_ADD_CODES: dict[str, str] = {
+    "file-missing": "找不到或读不了要登记的文件 / the file to register is missing or unreadable",
+    "not-a-file": "不是普通文件 / not a regular file",
+    "file-too-large": "太大，不像一份文件的纯文本 / too large to be a document's plain text",
+    "not-plain-text": "PDF、Word、网页等，不是纯文本 / a PDF, Word file or web page, not plain text",
+    "not-decodable": "编码无法确定或混杂 / an encoding that cannot be told, or mixed encodings",
+    "empty-text": "没有文字 / no text",
+    "control-character": "含控制字符或改变文字方向的字符 / control or bidirectional characters",
+    "id-not-slug": "来源编号不合格式 / the source id is not a slug",
+    "title-invalid": "名称不是一行文字 / the title is not one line of text",
+    "issuer-invalid": "印发机关不是一行文字 / the issuer is not one line of text",
+    "url-invalid": "网址不合 sources.url 的规则 / the URL breaks sources.url's rule",
+    "date-invalid": "日期不是 YYYY-MM-DD / a date that is not YYYY-MM-DD",
+    "date-future": "日期晚于今天 / a date after today",
+    "date-order": "印发日期晚于获取日期 / issued after it was retrieved",
+    "kind-invalid": "类型不在允许的取值中 / a kind that is not allowed",
+    "package-invalid": "数据包读不了或结构不符 / the package cannot be read or does not match its schema",
+    "id-conflict": "同一编号已登记另一份文本 / the id is registered with other text",
+    "stored-copy-altered": "已登记的全文副本缺失或被改动 / the registered copy is missing or altered",
+    "duplicate-content": "同一文本已用另一编号登记 / the same text is registered under another id",
+    "metadata-differs": "同一文本已登记，但说明不同 / the same text is registered with other details",
+    "path-taken": "存放路径已属于另一来源 / its path belongs to another source",
+    "unregistered-file": "存放路径上有未登记的文件 / an unregistered file is in the way",
+    "locked": "另一个命令正在修改数据包 / another command is changing the package",
+    "validation-failed": "登记后数据包将无效 / the package would not validate with it",
+    "write-failed": "写入失败，数据包保持原样 / a write failed; the package is as it was",
+}

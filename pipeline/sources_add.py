@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline import config, paths
-from pipeline.errors import PipelineError
+from pipeline.errors import SOURCE_ADD_CODES, PipelineError
 from pipeline.files import sha256_file
 from pipeline.ingest.read import EncodingError, decode
 from pipeline.ingest.staging import error_key
@@ -76,6 +76,8 @@ class Refused(PipelineError):
     """The source was not registered: a stable `code` (the rule) and a message in Chinese and English."""
 
     def __init__(self, code: str, zh: str, en: str):
+        if code not in SOURCE_ADD_CODES:  # a code is declared (pipeline/errors.py) before it is used
+            raise KeyError(f"source add: undeclared code {code!r}")
         super().__init__(f"[{code}] {zh} / {en}")
         self.code, self.zh, self.en = code, zh, en
 

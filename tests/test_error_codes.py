@@ -123,3 +123,21 @@ def test_every_failure_is_a_pipeline_error():
                     bare.append(f"{path.relative_to(paths.ROOT)}:{node.lineno} {node.name}")
     assert bare == []
     assert issubclass(__import__("pipeline.build", fromlist=["StageFailed"]).StageFailed, PipelineError)
+
+
+def test_every_source_add_code_is_declared_and_has_a_fixture():
+    # python -m pipeline source add refuses with its own codes (pipeline/errors.SOURCE_ADD_CODES):
+    # each one it can raise is declared, and tests/test_source_add.py produces each one.
+    import re
+
+    from pipeline import paths, sources_add
+    from pipeline.errors import SOURCE_ADD_CODES
+    from tests import test_source_add
+
+    code = (paths.ROOT / "pipeline" / "sources_add.py").read_text(encoding="utf-8")
+    raised = set(re.findall(r'Refused\("([a-z-]+)"', code)) | {c for _, c in sources_add.OPTIONS.values()}
+    assert raised == set(SOURCE_ADD_CODES)
+    tests = (paths.ROOT / "tests" / "test_source_add.py").read_text(encoding="utf-8")
+    produced = {row[4] for row in test_source_add.BAD} | set(re.findall(r'\.code == "([a-z-]+)"', tests))
+    produced |= set(re.findall(r'\("[^"]+", "([a-z-]+)"\)', tests))  # (file, code) pairs of one test
+    assert set(SOURCE_ADD_CODES) - produced == set(), "source add codes without a fixture"

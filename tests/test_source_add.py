@@ -335,6 +335,8 @@ BAD = [
     ("retrieved in the future", "a.txt", TEXT, {"retrieved": "2027-01-01"}, "date-future", "--retrieved"),
     ("issued after retrieved", "a.txt", TEXT, {"date": "2021-03-02", "retrieved": "2021-03-01"}, "date-order", "获取日期"),
     ("title on two lines", "a.txt", TEXT, {"title": "示例\n（虚构）"}, "title-invalid", "一行"),
+    ("issuer on two lines", "a.txt", TEXT, {"issuer": "示例\n（虚构）机关"}, "issuer-invalid", "一行"),
+    ("a kind that does not exist", "a.txt", TEXT, {"kind": "newspaper"}, "kind-invalid", "newspaper"),
     ("empty file", "empty.txt", b"", {}, "empty-text", "没有文字"),
     ("whitespace only", "blank.txt", b" \r\n\t\n", {}, "empty-text", "没有文字"),
     ("form feed from pdftotext", "ff.txt", TEXT + "第二页（虚构）\f\n".encode(), {}, "control-character", "第4行 U+000C"),
@@ -433,6 +435,54 @@ def test_a_failed_write_is_rolled_back(package_copy, bulletin_gb18030, monkeypat
         add(package_copy, bulletin_gb18030)
     assert info.value.code == "write-failed"
     assert "磁盘已满" in info.value.zh and "the disk is full" in info.value.en
+    assert snapshot(package_copy) == before
+
+
+# -- files and a package that are not what they should be ------------------------------------
+
+
+def test_a_missing_file_and_a_folder_are_refused_by_name(package_copy, tmp_path):
+    before = snapshot(package_copy)
+    (tmp_path / "folder.txt").mkdir()
+    for name, code in (("nowhere.txt", "file-missing"), ("folder.txt", "not-a-file")):
+        with pytest.raises(Refused) as info:
+            add(package_copy, tmp_path / name, "example-doc", "示例文件（虚构）")
+        assert info.value.code == code and name in info.value.zh and name in info.value.en
+    assert snapshot(package_copy) == before
+
+
+def test_a_package_that_cannot_be_read_is_refused(tmp_path):
+    path = write(tmp_path, "a.txt", TEXT)
+    with pytest.raises(Refused) as info:
+        add_source(path, "example-doc", "示例文件（虚构）", package=tmp_path / "no-package" / "datapackage.json",
+                   on_date=BUILD_DATE)
+    assert info.value.code == "package-invalid" and "datapackage.json" in info.value.en
+
+
+def test_a_registered_copy_that_was_altered_is_not_trusted(package_copy, bulletin_gb18030):
+    # Guards against passages being checked against a stored text that is no longer the
+    # registered one: the same document again finds its copy changed and says so.
+    add(package_copy, bulletin_gb18030)
+    stored = package_copy.parent / "source" / "example-bulletin-2020.txt"
+    stored.write_text(stored.read_text(encoding="utf-8").replace("死亡58人", "死亡59人"), encoding="utf-8")
+    before = snapshot(package_copy)
+    with pytest.raises(Refused) as info:
+        add(package_copy, bulletin_gb18030)
+    assert info.value.code == "stored-copy-altered" and "source/example-bulletin-2020.txt" in info.value.en
+    assert snapshot(package_copy) == before
+
+
+def test_a_path_that_belongs_to_another_source_is_refused(package_copy, bulletin_gb18030, tmp_path):
+    # A source renamed by hand keeps its file: a new source may not take that file's name.
+    add(package_copy, bulletin_gb18030)
+    sources = package_copy.parent / "data" / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("example-bulletin-2020,", "example-bulletin-renamed,", 1),
+                       encoding="utf-8")
+    before = snapshot(package_copy)
+    other = write(tmp_path, "other.txt", TEXT)
+    with pytest.raises(Refused) as info:
+        add(package_copy, other, "example-bulletin-2020", "示例文件（虚构）")
+    assert info.value.code == "path-taken" and "example-bulletin-renamed" in info.value.en
     assert snapshot(package_copy) == before
 
 
