@@ -38,6 +38,17 @@ SETTINGS = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+# Where `make serve` (python -m pipeline serve) answers on this machine: a local preview only;
+# a build never falls back to these addresses.
+LOCAL_SITE_PORT = 8000
+LOCAL_DATASETTE_PORT = 8001
+
+
+def local_url(port: int) -> str:
+    """The address of a local preview server on `port`."""
+    return f"http://localhost:{port}/"
+
+
 def get(name: str) -> str | None:
     """A declared setting's value: the environment's, else its default."""
     setting = _BY_NAME[name]  # KeyError: an undeclared setting is a bug, not a default

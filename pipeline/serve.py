@@ -148,7 +148,8 @@ def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout: 
 
 
 def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: str = "127.0.0.1",
-          site_port: int = 8000, datasette_port: int = 8001, site_url: str | None = None,
+          site_port: int = config.LOCAL_SITE_PORT, datasette_port: int = config.LOCAL_DATASETTE_PORT,
+          site_url: str | None = None,
           datasette_url: str | None = None, demo: bool = False, with_site: bool = True, replicas: int = 1) -> int:
     build_dir = Path(build_dir)
     site_dir = Path(site_dir) if site_dir else build_dir / "site"
@@ -158,8 +159,8 @@ def serve(build_dir: Path = paths.BUILD, *, site_dir: Path | None = None, host: 
         print(f"✗ 缺少 / missing: {', '.join(map(str, missing))}\n  先构建 / build first: make build"
               + (" (or: python -m pipeline demo)" if demo else ""), file=sys.stderr)
         return 2
-    site = site_url or config.get("SITE_URL") or f"http://localhost:{site_port}/"
-    dsurl = datasette_url or config.get("DATASETTE_URL") or f"http://localhost:{datasette_port}/"
+    site = site_url or config.get("SITE_URL") or config.local_url(site_port)
+    dsurl = datasette_url or config.get("DATASETTE_URL") or config.local_url(datasette_port)
 
     stop = threading.Event()
     received: list[int] = []

@@ -178,10 +178,11 @@ def test_only_the_themes_own_inline_scripts_are_allowed_wherever_a_script_stands
 
 
 @pytest.mark.browser
-def test_no_payload_runs_on_load_hover_focus_or_click(hostile_site):
-    from tests.browser import launch_chromium, open_page, serve_directory
+def test_no_payload_runs_on_load_hover_focus_or_click(hostile_site, chromium_session):
+    from tests.browser import open_page, serve_directory
 
-    with serve_directory(hostile_site) as base, launch_chromium() as browser:
+    browser = chromium_session
+    with serve_directory(hostile_site) as base:
         for path in PAGES:
             with open_page(browser, base + path) as (page, log):
                 dialogs: list[str] = []

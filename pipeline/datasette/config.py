@@ -16,10 +16,9 @@ from pipeline.publish.export import DB_NAME
 HERE = Path(__file__).resolve().parent
 PLUGINS_DIR = HERE / "plugins"
 
-# Where `make serve` / `pipeline serve` answer on this machine (a local preview only; a
-# build never falls back to these, see pipeline/config.py).
-DEFAULT_SITE_URL = "http://localhost:8000/"
-DEFAULT_DATASETTE_URL = "http://localhost:8001/"
+# Where `make serve` / `pipeline serve` answer on this machine (pipeline/config.py)
+DEFAULT_SITE_URL = config.local_url(config.LOCAL_SITE_PORT)
+DEFAULT_DATASETTE_URL = config.local_url(config.LOCAL_DATASETTE_PORT)
 
 # Settings for a read-only, immutable database served to the public, sized for the
 # load test (filtered table JSON at 1M penalty rows, 32 connections, 2 cores).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline import config
 from pipeline.site.context import Context
 from pipeline.site.md import (
     esc,
@@ -448,7 +449,7 @@ def changelog(ctx: Context) -> None:
 # API: the hand-written page, its example URLs pointed at this build's Datasette
 # --------------------------------------------------------------------------
 
-API_EXAMPLE_BASE = "http://localhost:8001/"   # the address site/api.md writes its examples with
+API_EXAMPLE_BASE = config.local_url(config.LOCAL_DATASETTE_PORT)  # the address site/api.md writes its examples with
 
 
 def api(ctx: Context) -> None:
