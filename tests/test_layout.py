@@ -65,3 +65,11 @@ def test_no_module_of_the_product_is_part_of_an_import_cycle():
     cycles = [" -> ".join(c) for n in sorted(graph) if (c := reaches(n, n))]
     assert not cycles, "import cycles:\n  " + "\n  ".join(cycles)
     assert len(graph) > 50  # the walk saw the whole package
+
+
+def test_no_product_file_grows_past_a_reading():
+    # A module a newcomer reads in one sitting: about 500 lines, 560 at most (the three
+    # longest, ingest/figures.py, sources_add.py and the query-isolation plugin, are near it).
+    long = {p.relative_to(paths.ROOT).as_posix(): n for p in (paths.ROOT / "pipeline").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 560}
+    assert long == {}, "split by what the code does (see the stage folders)"
