@@ -55,17 +55,12 @@ def test_a_column_the_schema_lacks_is_named():
     assert ("penalties", found[0][1]) in found and "decision_date" in found[0][1]
 
 
-def test_a_misspelled_key_is_refused_with_its_place(tmp_path):
-    text = registry.REGISTRY_YML.read_text(encoding="utf-8").replace("    facets: [kind]\n", "    facet: [kind]\n", 1)
+@pytest.mark.parametrize("old, new, message", [
+    ("    facets: [kind]\n", "    facet: [kind]\n", r"registry.yml: tables.sources: unknown keys \['facet'\]"),
+    ("fines_wan: wan", "fines_wan: wann", r"tables.penalty_stats.units.fines_wan: no unit named 'wann'"),
+], ids=["misspelled key", "unknown unit"])
+def test_a_mistake_in_the_registry_is_refused_with_its_place(tmp_path, old, new, message):
     bad = tmp_path / "registry.yml"
-    bad.write_text(text, encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"registry.yml: tables.sources: unknown keys \['facet'\]"):
-        registry._load(bad)
-
-
-def test_an_unknown_unit_name_is_refused(tmp_path):
-    text = registry.REGISTRY_YML.read_text(encoding="utf-8").replace("fines_wan: wan", "fines_wan: wann", 1)
-    bad = tmp_path / "registry.yml"
-    bad.write_text(text, encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"tables.penalty_stats.units.fines_wan: no unit named 'wann'"):
+    bad.write_text(registry.REGISTRY_YML.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
         registry._load(bad)
