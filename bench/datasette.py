@@ -74,7 +74,8 @@ def bench_database(rows: int = 1_000_000) -> Path:
 
     made_by = hashlib.sha256(b"".join(p.read_bytes() for p in (
         paths.ROOT / "pipeline" / "publish" / "export.py", paths.ROOT / "pipeline" / "datasette" / "plugins" / "chinese_search.py",
-        paths.ROOT / "tests" / "fictional.py"))).hexdigest()
+        paths.ROOT / "tests" / "fictional.py", paths.ROOT / "pipeline" / "registry.py",
+        paths.ROOT / "pipeline" / "registry.yml"))).hexdigest()
     stamp = folder / "made-by.sha256"
     if db.exists() and (folder / "datasette" / "inspect.json").exists() and stamp.exists() \
             and stamp.read_text().strip() == made_by:

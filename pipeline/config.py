@@ -1,5 +1,5 @@
 """Settings: every environment variable the pipeline reads, declared once (SETTINGS) and read
-through this module.  `python -m pipeline settings` prints them; README's list is generated
+through this module.  `python -m pipeline commands` prints them; README's list is generated
 from it and checked by a test.
 
 Public base URLs, SITE_URL and DATASETTE_URL, are configured per deployment.  Nothing defaults to localhost: a production build whose public addresses are not

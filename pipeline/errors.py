@@ -139,17 +139,14 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "引文在来源的多个段落中都出现（{detail}）：请引得长一些，使它只出现在一个段落中",
         "The quote occurs in several passages of the source ({detail}): quote more, so that it occurs in one only",
     ),
-    "figure-not-in-quote": (
-        "error",
-        "数值“{value}”不在引文中（可识别 234、２３４、二百三十四、41.1万、10%、百分之十 等写法）：{detail}",
-        "Value '{value}' is not in the quote (forms read: 234, ２３４, 二百三十四, 41.1万, 10%, 百分之十): {detail}",
-    ),
+    # validation looks for the figure as written; ingest says in `detail` which forms it reads
+    "figure-not-in-quote": ("error", "数字“{value}”不在引文中：{detail}", "Figure '{value}' is not in the quote: {detail}"),
     "figure-form-unsupported": (
         "error",
         ("原文写作“{value}”，与数值相符，但数据包的校验规则{detail}，加入此行会使数据包无效；"
-         "请告知维护者（pipeline/validate/rules.py 的 figure_of）"),
+         "请告知维护者（pipeline/validate/citations.py 的 figure_of）"),
         ("The source writes '{value}', which matches the value, but the package's validation rule {detail}, so the row "
-         "would make the package invalid; tell the maintainers (figure_of in pipeline/validate/rules.py)"),
+         "would make the package invalid; tell the maintainers (figure_of in pipeline/validate/citations.py)"),
     ),
     "table-column-mismatch": (
         "error",

@@ -13,6 +13,7 @@ a percentage states a value only in the unit %.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ def plain(value: float | None, missing: str = "—") -> str:
     at most 6 decimals, no binary noise such as 0.036000000000000004); `missing` for None."""
     if value is None:
         return missing
-    text = f"{float(value):.6f}".rstrip("0").rstrip(".")  # correctly rounded: the macro's printf agrees
+    v = float(value)
+    if not math.isfinite(v):
+        return str(v)  # inf, nan: no figure of a document, but never a crash
+    # at most 6 decimals, and no more digits than a double holds (15): 99999999999.99, never
+    # 99999999999.990005.  Correctly rounded, as the macro's printf('%.*f') is.
+    places = 6 if v == 0 else max(0, min(6, 14 - math.floor(math.log10(abs(v)))))
+    text = f"{v:.{places}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     return "0" if text == "-0" else text
 
 CN_NUMERAL_CHARS = "零〇○一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參肆伍陆陸柒捌玖拾佰仟点"

@@ -57,6 +57,9 @@ def _load(path: Path = REGISTRY_YML) -> tuple[dict[str, PublicTable], dict[str, 
         unknown = set(t) - {"relation", "schema", "origin", "page", "sort", "facets", "units", "ordinals", "personal_data"}
         if unknown:
             raise RegistryError(f"{where}: unknown keys {sorted(unknown)}")
+        missing = {"relation", "schema", "origin", "page"} - set(t)
+        if missing:
+            raise RegistryError(f"{where}: missing keys {sorted(missing)}")
         if t["schema"] not in ("package", "mart") or t["origin"] not in ORIGINS:
             raise RegistryError(f"{where}: schema must be package or mart, origin one of {sorted(ORIGINS)}")
         sort = t.get("sort")
@@ -113,7 +116,8 @@ def problems(descriptor: dict) -> list[tuple[str, str]]:
     """(table, what is wrong) for every disagreement between the registry and the package: a
     resource no entry publishes (it would silently be left out of every export), an entry whose
     resource is missing, a column the registry names that the table's schema lacks."""
-    by_name = {r.get("name"): r for r in descriptor.get("resources", []) if isinstance(r, dict)}
+    resources = descriptor.get("resources")
+    by_name = {r.get("name"): r for r in resources if isinstance(r, dict)} if isinstance(resources, list) else {}
     out = [(name, f"资源未在 pipeline/registry.yml 登记，不会被发布 / resource {name!r} is not in pipeline/registry.yml "
                   "and would not be published") for name in by_name if name not in TABLES]
     for name, t in TABLES.items():
@@ -122,7 +126,10 @@ def problems(descriptor: dict) -> list[tuple[str, str]]:
                               "which the package lacks"))
             continue
         if t.schema == "package":
-            fields = by_name[name].get("schema", {}).get("fields", [])
+            schema = by_name[name].get("schema")
+            fields = schema.get("fields") if isinstance(schema, dict) else None
+            if not isinstance(fields, list):
+                continue  # a malformed schema is the descriptor check's to report (descriptor-invalid)
         else:
             fields = mart_schema(name).get("fields", [])
         columns = {f.get("name") for f in fields if isinstance(f, dict)}

@@ -54,6 +54,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     gzip = True                              # compress COMPRESSIBLE files for browsers that accept it
     not_found_page: str | None = "404.html"  # served with status 404 for a missing path
     log = True                               # one line per request on stderr
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".map": "application/json", ".webmanifest": "application/manifest+json"}
+
+    def guess_type(self, path):
+        # text is UTF-8 everywhere on this site: say so, compressed or not
+        ctype = super().guess_type(path)
+        return f"{ctype}; charset=utf-8" if ctype.startswith("text/") and "charset" not in ctype else ctype
 
     def do_GET(self):
         requested = Path(self.translate_path(self.path))
@@ -66,9 +73,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             import gzip
 
             body = gzip.compress(requested.read_bytes(), compresslevel=6, mtime=0)
-            ctype = self.guess_type(str(requested))
             self.send_response(200)
-            self.send_header("Content-Type", f"{ctype}; charset=utf-8" if ctype.startswith("text/") else ctype)
+            self.send_header("Content-Type", self.guess_type(str(requested)))
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
             self.send_header("Content-Length", str(len(body)))

@@ -438,7 +438,7 @@ def write_csv(path, rows, fieldnames) -> int:
 # list index i is reported as row i + 2. Each defect goes into its own row (one defect per row), so
 # every expected finding is exactly one (row_number, field, code).
 #
-# Codes (the brief's names) and what the project's validator (pipeline/validate/errors.py) and
+# Codes (the brief's names) and what the project's validator (pipeline/errors.py's catalogue) and
 # plain frictionless report for them:
 DEFECT_CODES = ("duplicate-key", "uscc-check-digit", "pattern-mismatch", "enum-mismatch", "minimum", "required", "type")
 EXTRA_DEFECT_CODES = ("uscc-org-code",)  # opt-in: pass kinds=DEFECT_CODES + EXTRA_DEFECT_CODES

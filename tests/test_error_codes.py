@@ -141,3 +141,17 @@ def test_every_source_add_code_is_declared_and_has_a_fixture():
     produced = {row[4] for row in test_source_add.BAD} | set(re.findall(r'\.code == "([a-z-]+)"', tests))
     produced |= set(re.findall(r'\("[^"]+", "([a-z-]+)"\)', tests))  # (file, code) pairs of one test
     assert set(SOURCE_ADD_CODES) - produced == set(), "source add codes without a fixture"
+
+
+def test_no_code_is_written_twice_in_the_catalogue():
+    # A dict literal keeps the last of two equal keys without a word: when the validator's and
+    # ingest's catalogues were merged, one code's message silently replaced the other's.
+    import ast
+
+    from pipeline import paths
+
+    tree = ast.parse((paths.ROOT / "pipeline" / "errors.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict):
+            keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)

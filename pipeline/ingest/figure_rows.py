@@ -267,7 +267,8 @@ class RowReader:
         if figure is None:
             stated = f"{format_decimal(value)}{'' if unit == '%' else ' '}{unit}"
             self.flag(e, "figure-not-in-quote", (value_col, quote_col), e.raw[value_col],
-                      (f"“{m.quote}”（要找的是 {stated}）", f"'{m.quote}' (looking for {stated})"))
+                      (f"“{m.quote}”（要找的是 {stated}；可识别 234、２３４、二百三十四、41.1万、10%、百分之十 等写法）",
+                       f"'{m.quote}' (looking for {stated}; forms read: 234, ２３４, 二百三十四, 41.1万, 10%, 百分之十)"))
             return None
         column = ""
         p = m.passage

@@ -43,7 +43,7 @@ idempotence, and the package's own validator as the gate.
 Decisions:
 - A quote found in several passages is quarantined (quote-ambiguous): a longer quote
   settles it; ingest never picks one.  A quote across two passages is too.
-- A figure must read, by the package's own rule (pipeline/validate/rules.py), as the value
+- A figure must read, by the package's own rule (pipeline/validate/citations.py), as the value
   it states: a form the rule cannot read (full-width digits, 百分之十, 41.1万 of a unit
   without 万 in this version) is quarantined as figure-form-unsupported instead of
   making the package invalid.

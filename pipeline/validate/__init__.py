@@ -104,10 +104,8 @@ def check_descriptor(path: Path, descriptor: dict) -> list[ValidationError]:
     """The Data Package v2 profile and frictionless's metadata checks."""
     from frictionless import Package
 
-    errors = [ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", resource=None, file=str(path))
-              for e in Package.validate_descriptor(descriptor).flatten(["type", "note"])]
-    return errors + [ValidationError("registry-mismatch", detail=what, resource=name, file=str(path))
-                     for name, what in registry.problems(descriptor)]
+    return [ValidationError("descriptor-invalid", detail=f"{e[0]}: {e[1]}", resource=None, file=str(path))
+            for e in Package.validate_descriptor(descriptor).flatten(["type", "note"])]
 
 
 def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None = None,
@@ -147,6 +145,9 @@ def validate_package(package_path: Path, con: duckdb.DuckDBPyConnection | None =
             report.errors[:] = profile.result()
             report.tables.clear()
             report.complete = False
+        else:  # the descriptor is sound: does it agree with the registry of public tables?
+            errors.extend(ValidationError("registry-mismatch", detail=what, resource=name, file=str(package_path))
+                          for name, what in registry.problems(descriptor))
     errors.sort(key=lambda e: (e.file or "", e.resource or "", e.row or 0, e.field or "", e.code))
     report.seconds = time.perf_counter() - started
     return report, con

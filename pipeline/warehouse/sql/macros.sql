@@ -1,13 +1,19 @@
 -- Shared macros.  fmt_num prints a number the way the plan writes it: 259, 0.71, 210.6
 -- (no trailing .0, no binary noise such as 0.036000000000000004).
 -- pipeline.numerals.plain is the same function for pages and charts (a test compares them).
+create or replace macro fmt_num_digits(v) as
+    -- at most 6 decimals and at most 15 significant digits (what a double holds: 99999999999.99,
+    -- never 99999999999.990005), correctly rounded
+    printf('%.*f', case when v = 0 then 6 else greatest(0, least(6, 14 - floor(log10(abs(cast(v as double)))))::int) end,
+           cast(v as double));
+create or replace macro fmt_num_trimmed(s) as
+    case when s like '%.%' then rtrim(rtrim(s, '0'), '.') else s end;
 create or replace macro fmt_num(v) as
-    -- printf, not a cast: a DOUBLE's own text is 1e-06 for 0.000001, and DuckDB's cast to
-    -- DECIMAL gives 12345678901234.499584 for 12345678901234.5
     case
         when v is null then null
-        when rtrim(rtrim(printf('%.6f', cast(v as double)), '0'), '.') = '-0' then '0'
-        else rtrim(rtrim(printf('%.6f', cast(v as double)), '0'), '.')
+        when not isfinite(cast(v as double)) then lower(cast(cast(v as double) as varchar))
+        when fmt_num_trimmed(fmt_num_digits(v)) = '-0' then '0'
+        else fmt_num_trimmed(fmt_num_digits(v))
     end;
 
 -- Precision is part of a figure: a value written with d decimals stands for ± half its last
