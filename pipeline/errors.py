@@ -28,7 +28,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # ---- validation (pipeline/validate) -------------------------------------------------
     # package and file structure
     "descriptor-invalid": ("error", "数据包描述文件无效：{detail}", "The package descriptor is invalid: {detail}"),
-    "registry-mismatch": ("error", "数据包与表登记不一致：{detail}", "The package and the table registry disagree: {detail}"),
+    "registry-mismatch": ("error", "数据包与公开表的登记不一致：{detail}", "The package and the table registry disagree: {detail}"),
     "resource-missing": ("error", "找不到资源文件：{detail}", "Resource file not found: {detail}"),
     "source-hash": ("error", "原文文件的 sha256 与描述文件记录的不一致：{detail}", "The source text's sha256 differs from the descriptor: {detail}"),
     "encoding-error": ("error", "文件不是 UTF-8 编码（{detail}）；请先用 python -m pipeline ingest 转换", "File is not UTF-8 ({detail}); convert it with python -m pipeline ingest first"),

@@ -17,8 +17,8 @@ import duckdb
 from pipeline.errors import PipelineError
 from pipeline.registry import HASHED_IN_HISTORY
 
-PERSONAL = HASHED_IN_HISTORY  # pipeline/registry.yml: personal_data.hashed_in_history
-# In the committed release record, every cell of these tables is kept only as its sha256
+# In the committed release record, every cell of the tables marked hashed_in_history
+# (pipeline/registry.yml: personal_data) is kept only as its sha256
 # ("sha256:<hex>", empty stays empty): enough to see that a published value changed, not
 # enough to read a listing that has come down.  The copy's descriptor marks them.
 HASHED = "x-cells-hashed"
@@ -110,7 +110,7 @@ def diff_packages(old: Path | None, new: Path) -> dict:
             ).fetchall():
                 changed.setdefault(k, {})[f] = [old_v, new_v]
         entry = {"added": len(added), "removed": len(removed_keys), "changed": len(changed)}
-        if name not in PERSONAL:
+        if name not in HASHED_IN_HISTORY:
             entry["rows_added"] = added
             entry["keys_removed"] = removed_keys
             entry["rows_changed"] = [{"key": k, "changes": v} for k, v in sorted(changed.items())]

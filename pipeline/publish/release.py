@@ -37,7 +37,6 @@ from pipeline.config import build_date
 from pipeline.files import sha256_file
 from pipeline.publish.history import (
     HASHED,
-    PERSONAL,
     HistoryMissing,
     diff_packages,
     hash_cell,
@@ -47,6 +46,7 @@ from pipeline.publish.history import (
     release_row,
     releases_dir,
 )
+from pipeline.registry import HASHED_IN_HISTORY
 
 
 def _write_hashed(src: Path, dest: Path) -> None:
@@ -110,7 +110,7 @@ def release(version: str, package: Path = paths.PACKAGE, out: Path = paths.BUILD
     for res in copy["resources"]:  # (the history itself is not a resource: never copied into itself)
         dest = staging / "package" / res["path"]
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if res["name"] in PERSONAL:
+        if res["name"] in HASHED_IN_HISTORY:
             _write_hashed(package.parent / res["path"], dest)
             res[HASHED] = True
         else:

@@ -21,11 +21,11 @@ from pipeline.validate.personal import WITHHELD, WITHHELD_ZH
 from pipeline.validate.scan import RowCheck
 from pipeline.validate.tables import Table, lit, q, typed_name
 
-# Tables every column of which is scanned for ID and phone numbers: the free text in the
-# one SQL pass (text_checks), the identifier columns once per distinct value
-# (identifier_errors), each through personal.finding.  No column is exempt: an ID number
-# inside a decision number or a phone number in a URL's query string is found too.
-PERSONAL_DATA_TABLES = SCAN_EVERY_COLUMN  # pipeline/registry.yml: personal_data
+# Tables every column of which is scanned for ID and phone numbers (SCAN_EVERY_COLUMN,
+# pipeline/registry.yml: personal_data): the free text in the one SQL pass (text_checks), the
+# identifier columns once per distinct value (identifier_errors), each through
+# personal.finding.  No column is exempt: an ID number inside a decision number or a phone
+# number in a URL's query string is found too.
 # Dates that look forward by nature; every other date must not be after the build date.
 FORWARD_DATES = {"display_until", "valid_until", "publicity_until"}
 
@@ -46,7 +46,7 @@ def identifier_errors(con, table: Table) -> list[ValidationError]:
         pattern = re.compile(f.get("constraints", {}).get("pattern", ".*"))
         bad: dict[str, str] = {}
         for v in values:
-            if (table.name in PERSONAL_DATA_TABLES or personal.looks_personal(v)) and (code := personal.finding(v, name)):
+            if (table.name in SCAN_EVERY_COLUMN or personal.looks_personal(v)) and (code := personal.finding(v, name)):
                 bad[v] = code  # personal data, whatever its shape: never published, never echoed
                 continue
             if not pattern.fullmatch(v):
@@ -95,7 +95,7 @@ def text_checks(table: Table) -> list[RowCheck]:
     on those rows only.  (Identifier columns are checked per distinct value, identifier_errors.)"""
     text_fields = [f["name"] for f in table.fields if f.get("type", "string") == "string"]
     control = f"'{personal.CONTROL_SQL}'"
-    if table.name not in PERSONAL_DATA_TABLES:
+    if table.name not in SCAN_EVERY_COLUMN:
         return [RowCheck("control-character", name, f"regexp_matches({q(name)}, {control})", valueless=True,
                          detail="见 / see U+0000–U+001F, U+007F–U+009F, U+061C, U+200B–U+200F, U+202A–U+202E, "
                                 "U+2060–U+2064, U+2066–U+2069, U+FEFF")
